@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import cors from 'cors';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import { z } from 'zod';
+import { clientsRoutes } from './auth/clients.routes.js';
+import { oauth2ErrorHandler, oauth2Routes } from './auth/oauth2.routes.js';
+import { usersRoutes } from './auth/users.routes.js';
+import type { AppContext } from './context.js';
+import { apiErrorHandler } from './http/error-handler.js';
+import { notFound } from './http/errors.js';
+import { requestLogger } from './http/logging.js';
+import { defineRoute, mountRoutes, type RouteDef } from './http/routes.js';
+import { createRegistry, generateDocument } from './openapi/document.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const Hello = z.object({ msg: z.string() }).meta({ id: 'Hello' });
+
+const helloRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'get', path: '/hello', operationId: 'hello', access: 'public', tags: ['Service'],
+    summary: 'Readiness probe of the AMPLIfy API: answers once the server accepts work',
+    responses: { 200: { description: 'Hello', schema: Hello } },
+    handler: () => ({ msg: 'Hello, world!' }),
+  }),
+];
+
+/** Every /api route table, in mount order. */
+function apiRouteTables(ctx: AppContext): RouteDef[] {
+  return [...helloRoutes, ...usersRoutes(ctx.users, ctx.config), ...clientsRoutes(ctx.clients)];
+}
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (ctx.config.trustProxy) app.set('trust proxy', ctx.config.trustProxy);
+  app.use(requestLogger(ctx.logger));
+  app.use(helmet({ crossOriginResourcePolicy: false }));
+  // Closed unless CORS_ORIGINS lists origins.
+  if (ctx.config.corsOrigins.length) {
+    app.use(cors({ origin: ctx.config.corsOrigins, exposedHeaders: ['Link', 'X-Request-Id', 'X-Paging-NextKey', 'X-Paging-Limit'] }));
+  }
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    await Promise.all(
+      ctx.readiness.map(async (c) => {
+        try {
+          await c.check();
+          checks[c.name] = 'ok';
+        } catch {
+          checks[c.name] = c.required ? 'down' : 'degraded';
+          if (c.required) ready = false;
+        }
+      }),
+    );
+    const degraded = Object.values(checks).some((s) => s !== 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? (degraded ? 'degraded' : 'ok') : 'unavailable', checks });
+  });
+
+  const registry = createRegistry();
+  const api = express.Router();
+  mountRoutes(api, apiRouteTables(ctx), {
+    basePath: '/api',
+    registry,
+    authenticate: ctx.authenticate,
+    defaultBodyLimit: ctx.config.jsonBodyLimit,
+  });
+
+  const oauth = express.Router();
+  mountRoutes(oauth, oauth2Routes(ctx.clients), {
+    basePath: '/oauth2',
+    registry,
+    authenticate: ctx.authenticate,
+    defaultBodyLimit: 64 * 1024,
+  });
+  oauth.use(oauth2ErrorHandler(ctx.logger));
+
+  if (ctx.config.openapiDocs) mountDocs(api, () => generateDocument(registry, version));
+  api.use((req) => {
+    throw notFound(`no such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
+  });
+  api.use(apiErrorHandler(ctx.logger));
+
+  app.use('/api', api);
+  app.use('/oauth2', oauth);
+  app.use((req) => {
+    throw notFound(`no such endpoint: ${req.method} ${req.path}`);
+  });
+  app.use(apiErrorHandler(ctx.logger));
+  return app;
+}
+
+function mountDocs(api: Router, document: () => object): void {
+  let cached: object | undefined;
+  const getDocument = () => (cached ??= document());
+  api.get('/openapi.json', (_req, res) => {
+    res.json(getDocument());
+  });
+  api.use(
+    '/docs',
+    swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '/api/openapi.json' } }),
+    swaggerUi.setup(undefined, {
+      customSiteTitle: 'Mediastore API',
+      swaggerOptions: { url: '/api/openapi.json', persistAuthorization: true, displayOperationId: true },
+    }),
+  );
+}

@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** A configuration problem: the message is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v === '' ? undefined : v));
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < min) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer >= ${min}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** Sizes such as `16mb`, `1gb`, `512kb` or a plain byte count. */
+const byteSize = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const m = /^(\d+)\s*(b|kb|k|mb|m|gb|g)?$/i.exec(v.trim());
+      if (!m) {
+        ctx.addIssue({ code: 'custom', message: `must be a size such as 16mb or 1048576, got "${v}"` });
+        return z.NEVER;
+      }
+      const unit = (m[2] ?? 'b').toLowerCase()[0];
+      const factor = unit === 'k' ? 1024 : unit === 'm' ? 1024 ** 2 : unit === 'g' ? 1024 ** 3 : 1;
+      return Number(m[1]) * factor;
+    });
+
+const url = (what: string) =>
+  optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `must be a ${what} URL` });
+
+const envSchema = z.object({
+  PORT: int(8000, 0),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: url('postgres://'),
+  DATABASE_POOL_SIZE: int(10, 1),
+  SUPERUSER_USERNAME: z.string().default('admin'),
+  SUPERUSER_PASSWORD: optionalString,
+  SERVICEUSER_USERNAME: optionalString,
+  SERVICEUSER_PASSWORD: optionalString,
+  OAUTH_CLIENT_ID: optionalString,
+  OAUTH_CLIENT_SECRET: optionalString,
+  JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
+    message: 'must be at least 32 characters',
+  }),
+  JWT_EXPIRES_IN: int(3600, 60),
+  SECRETS_KEY: optionalString.refine((v) => v === undefined || /^[0-9a-fA-F]{64}$/.test(v), {
+    message: 'must be 64 hex characters (32 bytes)',
+  }),
+  PUBLIC_URL: url('http(s)://'),
+  FILESYSTEM_STORE_ROOT: optionalString,
+  AMQP_URL: url('amqp://'),
+  AMQP_EXCHANGE: z.string().min(1).default('mediastore'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  JSON_BODY_LIMIT: byteSize(16 * 1024 ** 2),
+  LOGIN_RATE_LIMIT: int(10, 1),
+  LOGIN_RATE_WINDOW_SECONDS: int(60, 1),
+  CORS_ORIGINS: optionalString,
+  TRUST_PROXY: optionalString,
+  SHUTDOWN_TIMEOUT_SECONDS: int(25, 1),
+  OPENAPI_DOCS: bool(true),
+});
+
+export type Env = z.input<typeof envSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  superuser: { username: string; password: string | undefined };
+  serviceUser: { username: string; password: string } | undefined;
+  oauthClient: { clientId: string; clientSecret: string } | undefined;
+  jwtSecret: string;
+  jwtExpiresInSeconds: number;
+  secretsKey: Buffer;
+  publicUrl: string;
+  filesystemStoreRoot: string;
+  amqpUrl: string | undefined;
+  amqpExchange: string;
+  logLevel: string;
+  jsonBodyLimit: number;
+  loginRateLimit: { max: number; windowSeconds: number };
+  corsOrigins: string[];
+  trustProxy: string | undefined;
+  shutdownTimeoutSeconds: number;
+  openapiDocs: boolean;
+}
+
+/** Parse the environment; throws ConfigError with one line naming the offending variable. */
+export function parseEnv(env: NodeJS.ProcessEnv): z.output<typeof envSchema> {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`invalid configuration: ${issue.path.join('.')} ${issue.message}`);
+  }
+  const e = result.data;
+  if ((e.SERVICEUSER_USERNAME === undefined) !== (e.SERVICEUSER_PASSWORD === undefined)) {
+    throw new ConfigError('invalid configuration: SERVICEUSER_USERNAME and SERVICEUSER_PASSWORD must be set together');
+  }
+  if ((e.OAUTH_CLIENT_ID === undefined) !== (e.OAUTH_CLIENT_SECRET === undefined)) {
+    throw new ConfigError('invalid configuration: OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET must be set together');
+  }
+  return e;
+}
+
+interface GeneratedSecrets {
+  jwtSecret: string;
+  secretsKey: string;
+}
+
+/**
+ * Secrets not given in the environment are generated once and kept 0600 in DATA_DIR, so a
+ * fresh clone needs no set-up and restarts keep tokens and encrypted data valid. Replicas
+ * sharing a database must be given JWT_SECRET and SECRETS_KEY instead.
+ */
+function loadOrCreateSecrets(dataDir: string): GeneratedSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<GeneratedSecrets>;
+    if (typeof saved.jwtSecret === 'string' && typeof saved.secretsKey === 'string') {
+      return { jwtSecret: saved.jwtSecret, secretsKey: saved.secretsKey };
+    }
+  }
+  const secrets = { jwtSecret: randomBytes(48).toString('base64url'), secretsKey: randomBytes(32).toString('hex') };
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const e = parseEnv(env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+  const generated = e.JWT_SECRET && e.SECRETS_KEY ? undefined : loadOrCreateSecrets(dataDir);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    superuser: { username: e.SUPERUSER_USERNAME, password: e.SUPERUSER_PASSWORD },
+    serviceUser:
+      e.SERVICEUSER_USERNAME && e.SERVICEUSER_PASSWORD
+        ? { username: e.SERVICEUSER_USERNAME, password: e.SERVICEUSER_PASSWORD }
+        : undefined,
+    oauthClient:
+      e.OAUTH_CLIENT_ID && e.OAUTH_CLIENT_SECRET
+        ? { clientId: e.OAUTH_CLIENT_ID, clientSecret: e.OAUTH_CLIENT_SECRET }
+        : undefined,
+    jwtSecret: e.JWT_SECRET ?? generated!.jwtSecret,
+    jwtExpiresInSeconds: e.JWT_EXPIRES_IN,
+    secretsKey: Buffer.from(e.SECRETS_KEY ?? generated!.secretsKey, 'hex'),
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    filesystemStoreRoot: path.resolve(e.FILESYSTEM_STORE_ROOT ?? path.join(dataDir, 'stores')),
+    amqpUrl: e.AMQP_URL,
+    amqpExchange: e.AMQP_EXCHANGE,
+    logLevel: e.LOG_LEVEL,
+    jsonBodyLimit: e.JSON_BODY_LIMIT,
+    loginRateLimit: { max: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
+    trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    openapiDocs: e.OPENAPI_DOCS,
+  };
+}

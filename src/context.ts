@@ -1,0 +1,65 @@
+import type { Logger } from 'pino';
+import { bearerAuthenticator, type Authenticator } from './auth/authenticate.js';
+import { ClientsService } from './auth/clients.service.js';
+import { TokenService } from './auth/tokens.js';
+import { UsersService } from './auth/users.service.js';
+import type { Config } from './config.js';
+import type { Database, Db } from './db/client.js';
+
+/** A dependency /readyz reports on. `check` throws when the dependency is down. */
+export interface ReadinessCheck {
+  name: string;
+  /** Required checks make /readyz answer 503 when they fail; optional ones report `degraded`. */
+  required: boolean;
+  check(): Promise<void>;
+}
+
+/** Work that runs beside the HTTP server (event dispatch, housekeeping). */
+export interface BackgroundWorker {
+  name: string;
+  start(): void;
+  /** Resolves when the worker has finished what it was doing. */
+  stop(): Promise<void>;
+}
+
+/** Everything the HTTP layer and the workers need, built once per process (or per test). */
+export interface AppContext {
+  config: Config;
+  database: Database;
+  db: Db;
+  logger: Logger;
+  tokens: TokenService;
+  users: UsersService;
+  clients: ClientsService;
+  authenticate: Authenticator;
+  readiness: ReadinessCheck[];
+  workers: BackgroundWorker[];
+}
+
+export function createContext(config: Config, database: Database, logger: Logger): AppContext {
+  const db = database.db;
+  const tokens = new TokenService(config.jwtSecret, config.jwtExpiresInSeconds);
+  const users = new UsersService(db, tokens);
+  const clients = new ClientsService(db, tokens);
+  return {
+    config,
+    database,
+    db,
+    logger,
+    tokens,
+    users,
+    clients,
+    authenticate: bearerAuthenticator(tokens, users, clients),
+    readiness: [{ name: 'database', required: true, check: () => database.ping() }],
+    workers: [],
+  };
+}
+
+/** Accounts the environment asks for. Returns a generated admin password to print, if one was made. */
+export async function ensureBootstrapAccounts(ctx: AppContext): Promise<string | undefined> {
+  const { config } = ctx;
+  const generated = await ctx.users.ensureAdmin(config.superuser.username, config.superuser.password);
+  if (config.serviceUser) await ctx.users.ensureUser(config.serviceUser.username, config.serviceUser.password, false);
+  if (config.oauthClient) await ctx.clients.ensureClient(config.oauthClient.clientId, config.oauthClient.clientSecret);
+  return generated;
+}

@@ -1,0 +1,30 @@
+import type { ErrorRequestHandler, Request } from 'express';
+import type { Logger } from 'pino';
+import { ApiError, fromFrameworkError } from './errors.js';
+
+/**
+ * Resolves any thrown value to an ApiError. Unknown errors become a 500 whose details go to
+ * the log only: the client gets the request id to quote, never a stack trace.
+ */
+export function toApiError(err: unknown, req: Request, logger: Logger): ApiError {
+  const known = fromFrameworkError(err);
+  if (known) {
+    if (known.status >= 500) logger.warn({ err, reqId: req.id }, known.message);
+    return known;
+  }
+  logger.error({ err, reqId: req.id }, 'unhandled error');
+  return new ApiError(500, `internal server error (request id ${String(req.id)})`);
+}
+
+/** The /api wire format: `{"error": message, "detail": ...}` (FastAPI clients read `detail`). */
+export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const apiError = toApiError(err, req, logger);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(apiError.status).set(apiError.headers ?? {});
+    res.json({ error: apiError.message, detail: apiError.detail ?? apiError.message });
+  };
+}
