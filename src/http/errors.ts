@@ -75,6 +75,19 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return false;
 }
 
+/**
+ * The database refusing a value (SQLSTATE class 22 "data exception", e.g. a NUL character in
+ * text, a number out of range; 54000 a value too large to index) is bad input, not a fault.
+ * Returns Postgres' message, which names the problem but not the data.
+ */
+function databaseRejectedValue(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(22...|54000)$/.test(code)) return String((e as { message?: unknown }).message);
+  }
+  return undefined;
+}
+
 /** Postgres unique violation, looking through drizzle's wrapping. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
@@ -108,5 +121,7 @@ export function fromFrameworkError(err: unknown): ApiError | undefined {
     return new ApiError(e.status, String(e.message));
   }
   if (isDatabaseUnavailable(err)) return serviceUnavailable('database unavailable, try again shortly');
+  const rejected = databaseRejectedValue(err);
+  if (rejected) return unprocessable(`value rejected by the database: ${rejected}`);
   return undefined;
 }

@@ -9,6 +9,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, ensureBootstrapAccounts, type AppContext } from '../../src/context.js';
+import type { Db } from '../../src/db/client.js';
 import { createLogger } from '../../src/http/logging.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 
@@ -22,6 +23,8 @@ export interface TestApp {
   baseUrl: string;
   config: Config;
   database: TestDatabase;
+  /** The drizzle handle, for asserting what was stored. */
+  db(): Db;
   /** Every log line the app wrote, parsed, for assertions that secrets never reach the log. */
   logs: Record<string, unknown>[];
   /** supertest bound to the real listening server. */
@@ -90,6 +93,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     baseUrl,
     config,
     database,
+    db: () => database.db,
     logs,
     http,
     adminToken,
