@@ -8,6 +8,7 @@ import { clientsRoutes } from './auth/clients.routes.js';
 import { oauth2ErrorHandler, oauth2Routes } from './auth/oauth2.routes.js';
 import { usersRoutes } from './auth/users.routes.js';
 import type { AppContext } from './context.js';
+import { eventsRoutes } from './events/events.routes.js';
 import { apiErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/errors.js';
 import { requestLogger } from './http/logging.js';
@@ -29,7 +30,7 @@ const helloRoutes: RouteDef[] = [
 
 /** Every /api route table, in mount order. */
 function apiRouteTables(ctx: AppContext): RouteDef[] {
-  return [...helloRoutes, ...usersRoutes(ctx.users, ctx.config), ...clientsRoutes(ctx.clients)];
+  return [...helloRoutes, ...usersRoutes(ctx.users, ctx.config), ...clientsRoutes(ctx.clients), ...eventsRoutes(ctx.events)];
 }
 
 export function createApp(ctx: AppContext): Express {

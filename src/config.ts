@@ -76,6 +76,7 @@ const envSchema = z.object({
   FILESYSTEM_STORE_ROOT: optionalString,
   AMQP_URL: url('amqp://'),
   AMQP_EXCHANGE: z.string().min(1).default('mediastore'),
+  EVENTS_RETENTION_DAYS: int(7, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JSON_BODY_LIMIT: byteSize(16 * 1024 ** 2),
   LOGIN_RATE_LIMIT: int(10, 1),
@@ -104,6 +105,8 @@ export interface Config {
   filesystemStoreRoot: string;
   amqpUrl: string | undefined;
   amqpExchange: string;
+  /** Days events stay readable in the feed (longer while a live consumer has not delivered them). */
+  eventsRetentionDays: number;
   logLevel: string;
   jsonBodyLimit: number;
   loginRateLimit: { max: number; windowSeconds: number };
@@ -181,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     filesystemStoreRoot: path.resolve(e.FILESYSTEM_STORE_ROOT ?? path.join(dataDir, 'stores')),
     amqpUrl: e.AMQP_URL,
     amqpExchange: e.AMQP_EXCHANGE,
+    eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     jsonBodyLimit: e.JSON_BODY_LIMIT,
     loginRateLimit: { max: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },

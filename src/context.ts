@@ -5,6 +5,8 @@ import { TokenService } from './auth/tokens.js';
 import { UsersService } from './auth/users.service.js';
 import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
+import { createEvents } from './events/setup.js';
+import type { EventsService } from './events/events.service.js';
 
 /** A dependency /readyz reports on. `check` throws when the dependency is down. */
 export interface ReadinessCheck {
@@ -31,6 +33,7 @@ export interface AppContext {
   tokens: TokenService;
   users: UsersService;
   clients: ClientsService;
+  events: EventsService;
   authenticate: Authenticator;
   readiness: ReadinessCheck[];
   workers: BackgroundWorker[];
@@ -41,6 +44,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const tokens = new TokenService(config.jwtSecret, config.jwtExpiresInSeconds);
   const users = new UsersService(db, tokens);
   const clients = new ClientsService(db, tokens);
+  const events = createEvents(config, db, logger);
   return {
     config,
     database,
@@ -49,9 +53,10 @@ export function createContext(config: Config, database: Database, logger: Logger
     tokens,
     users,
     clients,
+    events: events.service,
     authenticate: bearerAuthenticator(tokens, users, clients),
-    readiness: [{ name: 'database', required: true, check: () => database.ping() }],
-    workers: [],
+    readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
+    workers: [...events.workers],
   };
 }
 
