@@ -105,11 +105,13 @@ describe('OutboxConsumer', () => {
     const destination = new FakeDestination();
     destination.failConnects = 2;
     destination.failDeliveries = 2;
-    const c = consumer(destination, { batchSize: 100 });
+    // Full batches, so the next one is being read while a delivery fails.
+    const c = consumer(destination, { batchSize: 4 });
     c.start();
     await expect.poll(() => destination.delivered.length).toBe(9);
     await c.stop();
-    expect(destination.batches).toHaveLength(1);
+    const all = Array.from({ length: 9 }, (_, i) => `s${i + 1}`);
+    expect(destination.batches).toEqual([all.slice(0, 4), all.slice(4, 8), all.slice(8)]);
     expect(destination.connected).toBe(false);
   });
 

@@ -1,0 +1,219 @@
+/**
+ * Events: (1) dispatcher throughput, publishing a backlog of 100,000 unnumbered outbox rows to
+ * the local RabbitMQ (durable topic exchange, one durable queue bound, persistent messages,
+ * publisher confirms); (2) what events cost a write: the outbox insert inside a transaction,
+ * and PATCH /api/users/{name} latency over HTTP with the dispatcher publishing vs no broker.
+ * PostgreSQL when DATABASE_URL is set (a fresh database per part), else in-memory PGlite.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connect } from 'amqplib';
+import autocannon from 'autocannon';
+import { eq, sql } from 'drizzle-orm';
+import { createApp } from '../src/app.js';
+import { users } from '../src/auth/auth.tables.js';
+import { loadConfig } from '../src/config.js';
+import { createContext, ensureBootstrapAccounts } from '../src/context.js';
+import { openDatabase, type Database } from '../src/db/client.js';
+import { AmqpPublisher } from '../src/events/amqp-publisher.js';
+import { recordEvent } from '../src/events/outbox.js';
+import { eventConsumers, eventOutbox } from '../src/events/outbox.tables.js';
+import { DEFAULT_BATCH_SIZE, OutboxConsumer } from '../src/events/outbox-consumer.js';
+import { EventSequencer } from '../src/events/sequencer.js';
+import { createLogger } from '../src/http/logging.js';
+import { adminQuery, withDatabase } from '../test/setup/global.js';
+
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const BACKLOG = 100_000;
+const silent = createLogger('silent');
+
+interface BenchDatabase {
+  database: Database;
+  url: string | undefined;
+  close(): Promise<void>;
+}
+
+async function freshDatabase(): Promise<BenchDatabase> {
+  const server = process.env.DATABASE_URL;
+  if (!server) {
+    const database = openDatabase({});
+    await database.migrate();
+    return { database, url: undefined, close: () => database.close() };
+  }
+  const name = `ms_bench_events_${randomBytes(3).toString('hex')}`;
+  await adminQuery(server, `create database ${name}`);
+  const url = withDatabase(server, name);
+  const database = openDatabase({ url });
+  await database.migrate();
+  return {
+    database,
+    url,
+    close: async () => {
+      await database.close();
+      await adminQuery(server, `drop database if exists ${name} with (force)`);
+    },
+  };
+}
+
+async function brokerReachable(): Promise<boolean> {
+  try {
+    await (await connect(AMQP_URL, { timeout: 3_000 })).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A payload the size of a media record snapshot (about 600 bytes of JSON). */
+const payloadSql = sql`jsonb_build_object(
+  'pid', 'pid-' || g, 'pid_type', 'uuid', 'store_status', 'READY', 'size', g * 1024,
+  'sha256', md5(g::text) || md5((g + 1)::text), 'content_type', 'video/mp2t', 'tags', jsonb_build_array('news', 'bench'),
+  'identifiers', jsonb_build_object('isan', '0000-0000-' || g), 'metadata', jsonb_build_object('title', repeat('x', 200)))`;
+
+async function dispatchThroughput(): Promise<void> {
+  const { database, close } = await freshDatabase();
+  const exchange = `ms-bench-${randomBytes(3).toString('hex')}`;
+  const amqp = await connect(AMQP_URL);
+  const channel = await amqp.createChannel();
+  try {
+    const db = database.db;
+    let started = performance.now();
+    await db.execute(sql`insert into ${eventOutbox} (type, subject, actor, payload)
+      select 'media.updated', 'pid-' || g, 'bench', ${payloadSql} from generate_series(1, ${BACKLOG}) g`);
+    console.log(`  backlog of ${BACKLOG} events bulk-inserted in ${Math.round(performance.now() - started)} ms`);
+
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    const { queue } = await channel.assertQueue(`${exchange}-all`, { durable: true });
+    await channel.bindQueue(queue, exchange, '#');
+
+    const consumer = new OutboxConsumer({
+      name: `amqp:${exchange}`,
+      db,
+      sequencer: new EventSequencer(db),
+      destination: new AmqpPublisher(AMQP_URL, exchange, silent),
+      logger: silent,
+    });
+    started = performance.now();
+    consumer.start();
+    for (;;) {
+      const [row] = await db.select({ position: eventConsumers.position }).from(eventConsumers).where(eq(eventConsumers.name, `amqp:${exchange}`));
+      if (row?.position === BACKLOG) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await consumer.stop();
+    const { messageCount } = await channel.checkQueue(queue);
+    console.log(
+      `  dispatcher: ${BACKLOG} events numbered, published and confirmed in ${seconds.toFixed(2)} s → ` +
+        `${Math.round(BACKLOG / seconds)} events/s (batches of ${DEFAULT_BATCH_SIZE}; ${messageCount} messages in the bound queue)`,
+    );
+    await channel.deleteQueue(queue);
+  } finally {
+    await channel.deleteExchange(exchange).catch(() => undefined);
+    await amqp.close();
+    await close();
+  }
+}
+
+/** p50/p99 in ms of `n` transactions updating a user row, with or without recording its event. */
+async function outboxInsertCost(database: Database, n: number) {
+  const db = database.db;
+  await db.insert(users).values({ username: 'tx-bench', passwordHash: 'x' }).onConflictDoNothing();
+  const measure = async (withEvent: boolean) => {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await db.transaction(async (tx) => {
+        await tx.update(users).set({ updated: new Date() }).where(eq(users.username, 'tx-bench'));
+        if (withEvent) await recordEvent(tx, { type: 'user.updated', subject: 'tx-bench', actor: 'bench', payload: { username: 'tx-bench', changed: ['updated'] } });
+      });
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return { p50: times[Math.floor(n * 0.5)]!, p99: times[Math.floor(n * 0.99)]! };
+  };
+  await measure(true); // warm-up
+  const without = await measure(false);
+  const withEvent = await measure(true);
+  return { without, withEvent };
+}
+
+/** PATCH /api/users/{name} (a cheap write: no password hashing) against a real listening app, alone and under load. */
+async function patchLatency(bench: BenchDatabase, amqpUrl: string | undefined) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'ms-bench-events-'));
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    SUPERUSER_PASSWORD: 'bench-admin-password',
+    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
+    SECRETS_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
+    LOG_LEVEL: 'silent',
+    ...(amqpUrl ? { AMQP_URL: amqpUrl, AMQP_EXCHANGE: `ms-bench-${randomBytes(3).toString('hex')}` } : {}),
+  });
+  // Each app gets its own pool on Postgres, as a separate process would.
+  const database = bench.url ? openDatabase({ url: bench.url }) : bench.database;
+  const ctx = createContext(config, database, silent);
+  await ensureBootstrapAccounts(ctx);
+  await ctx.users.ensureUser('latency-bench', 'latency-bench-password', false);
+  const server = createApp(ctx).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  for (const w of ctx.workers) w.start();
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const login = await fetch(`${base}/api/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const load = async (connections: number, duration: number) => {
+      const result = await autocannon({
+        url: `${base}/api/users/latency-bench`,
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ disabled: false }),
+        connections,
+        duration,
+      });
+      if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
+      return { p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average) };
+    };
+    await load(4, 2); // warm-up
+    return { one: await load(1, 5), eight: await load(8, 5) };
+  } finally {
+    await Promise.all(ctx.workers.map((w) => w.stop()));
+    await new Promise((r) => server.close(r));
+    if (database !== bench.database) await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<void> {
+  console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite in memory (set DATABASE_URL for PostgreSQL)'}`);
+  const broker = await brokerReachable();
+  if (broker) await dispatchThroughput();
+  else console.log(`  RabbitMQ not reachable at ${new URL(AMQP_URL).host}: dispatcher figures skipped`);
+
+  const bench = await freshDatabase();
+  try {
+    const tx = await outboxInsertCost(bench.database, 2_000);
+    const f = (x: number) => x.toFixed(2).padStart(6);
+    console.log('  one write transaction (update a user row), 2000 in a row:');
+    console.log(`    without an event   p50 ${f(tx.without.p50)} ms   p99 ${f(tx.without.p99)} ms`);
+    console.log(`    with recordEvent   p50 ${f(tx.withEvent.p50)} ms   p99 ${f(tx.withEvent.p99)} ms`);
+
+    console.log('  PATCH /api/users/{name} {"disabled":false}, 5 s each (every write records its event in the outbox either way):');
+    const row = (what: string, r: { p50: number; p99: number; rps: number }) =>
+      console.log(`    ${what.padEnd(40)} p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   ${r.rps} req/s`);
+    const off = await patchLatency(bench, undefined);
+    const on = broker ? await patchLatency(bench, AMQP_URL) : undefined;
+    row('no broker, 1 connection', off.one);
+    if (on) row('dispatcher publishing, 1 connection', on.one);
+    row('no broker, 8 connections', off.eight);
+    if (on) row('dispatcher publishing, 8 connections', on.eight);
+  } finally {
+    await bench.close();
+  }
+}
