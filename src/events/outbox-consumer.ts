@@ -62,14 +62,14 @@ export class OutboxConsumer implements BackgroundWorker {
   private stopping = false;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly o: OutboxConsumerOptions) {
-    this.name = `outbox consumer ${o.name}`;
-    this.batchSize = o.batchSize ?? DEFAULT_BATCH_SIZE;
-    this.pollMs = o.pollMs ?? 200;
-    this.leaseMs = o.leaseMs ?? 30_000;
-    this.standbyMs = o.standbyMs ?? 1_000;
-    this.backoff = o.backoff ?? new Backoff();
-    this.log = o.logger.child({ consumer: o.name });
+  constructor(private readonly options: OutboxConsumerOptions) {
+    this.name = `outbox consumer ${options.name}`;
+    this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+    this.pollMs = options.pollMs ?? 200;
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.standbyMs = options.standbyMs ?? 1_000;
+    this.backoff = options.backoff ?? new Backoff();
+    this.log = options.logger.child({ consumer: options.name });
   }
 
   start(): void {
@@ -85,7 +85,7 @@ export class OutboxConsumer implements BackgroundWorker {
   }
 
   private async loop(): Promise<void> {
-    const { db, name, destination } = this.o;
+    const { db, name, destination } = this.options;
     let holding = false;
     let position = 0;
     let renewAt = 0;
@@ -152,8 +152,8 @@ export class OutboxConsumer implements BackgroundWorker {
   }
 
   private async nextBatch(position: number): Promise<EventRecord[]> {
-    await this.o.sequencer.sequence();
-    return eventsAfter(this.o.db, { after: position, limit: this.batchSize });
+    await this.options.sequencer.sequence();
+    return eventsAfter(this.options.db, { after: position, limit: this.batchSize });
   }
 
   private sleep(ms: number): Promise<void> {

@@ -10,14 +10,15 @@ const CHUNK = 10_000;
 
 /**
  * Deletes events older than the retention that every live consumer has delivered. Consumers
- * silent for longer than the retention (say AMQP was switched off) no longer hold events
- * back; without any consumer, retention is age alone. Returns how many were deleted.
+ * silent for longer than the retention, and at least a day, (say AMQP was switched off) no
+ * longer hold events back; without any consumer, retention is age alone. Returns how many
+ * were deleted.
  */
 export async function pruneEvents(db: Db, sequencer: EventSequencer, retentionDays: number, now = new Date()): Promise<number> {
   const before = new Date(now.getTime() - retentionDays * DAY_MS);
   // Unnumbered rows are never deleted, and old ones should not wait for a reader to number them.
   await sequencer.sequenceAll();
-  const upTo = await slowestLiveConsumer(db, before);
+  const upTo = await slowestLiveConsumer(db, new Date(now.getTime() - Math.max(retentionDays, 1) * DAY_MS));
   let total = 0;
   for (let n = CHUNK; n === CHUNK; total += n) n = await deleteEvents(db, { before, upTo, limit: CHUNK });
   return total;

@@ -1,7 +1,8 @@
+import { connect } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
 import { freePort } from '../helpers/process.js';
-import { requireRabbitmq } from '../helpers/services.js';
+import { RABBITMQ_URL, requireRabbitmq } from '../helpers/services.js';
 import { BrokerRelay, listenToExchange, uniqueExchange, type ExchangeListener, type Received } from './broker.js';
 
 const rabbit = await requireRabbitmq();
@@ -87,6 +88,28 @@ describe('broker credentials', () => {
       expect(JSON.stringify(t.logs) + JSON.stringify(ready.body)).not.toContain(secret);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe.runIf(rabbit)('a broker that refuses the exchange', () => {
+  it('is reported and retried without taking the process down', async () => {
+    const exchange = uniqueExchange('clash');
+    const connection = await connect(RABBITMQ_URL);
+    const channel = await connection.createChannel();
+    // Someone declared the name with another type: every declaration by the app fails (406).
+    await channel.assertExchange(exchange, 'fanout', { durable: false, autoDelete: false });
+    const t = await createTestApp({ env: { AMQP_URL: RABBITMQ_URL, AMQP_EXCHANGE: exchange }, startWorkers: true });
+    try {
+      await expect
+        .poll(() => t.logs.filter((l) => l.msg === 'event delivery failed; retrying' && String(l.err).includes('PRECONDITION_FAILED')).length, { timeout: 5_000 })
+        .toBeGreaterThanOrEqual(2);
+      expect((await t.http.get('/readyz')).body.checks.broker).toBe('degraded');
+      await t.http.get('/api/users').set(bearer(t.adminToken)).expect(200);
+    } finally {
+      await t.close();
+      await channel.deleteExchange(exchange);
+      await connection.close();
     }
   });
 });

@@ -67,6 +67,14 @@ describe('event retention', () => {
     expect(await pruneEvents(db, sequencer, 7)).toBe(4);
   });
 
+  it('with a retention of 0, prunes what live consumers have delivered, and only that', async () => {
+    await writeOldAndNew();
+    await sequencer.sequence();
+    await consumerAt('amqp:live', 5);
+    expect(await pruneEvents(db, sequencer, 0)).toBe(5);
+    expect(await remaining()).toEqual(['new-2']);
+  });
+
   it('runs as a background worker', async () => {
     await writeOldAndNew();
     const worker = retentionWorker({ db, sequencer, retentionDays: 7, logger: pino({ level: 'silent' }) });
