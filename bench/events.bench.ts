@@ -67,6 +67,12 @@ async function brokerReachable(): Promise<boolean> {
   }
 }
 
+async function deleteExchange(exchange: string): Promise<void> {
+  const amqp = await connect(AMQP_URL);
+  await (await amqp.createChannel()).deleteExchange(exchange);
+  await amqp.close();
+}
+
 /** A payload the size of a media record snapshot (about 600 bytes of JSON). */
 const payloadSql = sql`jsonb_build_object(
   'pid', 'pid-' || g, 'pid_type', 'uuid', 'store_status', 'READY', 'size', g * 1024,
@@ -187,6 +193,7 @@ async function patchLatency(bench: BenchDatabase, amqpUrl: string | undefined) {
     await new Promise((r) => server.close(r));
     if (database !== bench.database) await database.close();
     rmSync(dataDir, { recursive: true, force: true });
+    if (amqpUrl) await deleteExchange(config.amqpExchange);
   }
 }
 
