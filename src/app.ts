@@ -14,6 +14,7 @@ import { notFound } from './http/errors.js';
 import { requestLogger } from './http/logging.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http/routes.js';
 import { createRegistry, generateDocument } from './openapi/document.js';
+import { signedUrlRoutes } from './stores/signed-url.routes.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -30,7 +31,7 @@ const helloRoutes: RouteDef[] = [
 
 /** Every /api route table, in mount order. */
 function apiRouteTables(ctx: AppContext): RouteDef[] {
-  return [...helloRoutes, ...usersRoutes(ctx.users, ctx.config), ...clientsRoutes(ctx.clients), ...eventsRoutes(ctx.events)];
+  return [...helloRoutes, ...usersRoutes(ctx.users, ctx.config), ...clientsRoutes(ctx.clients), ...eventsRoutes(ctx.events), ...signedUrlRoutes(ctx.stores)];
 }
 
 export function createApp(ctx: AppContext): Express {

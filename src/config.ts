@@ -74,6 +74,7 @@ const envSchema = z.object({
   }),
   PUBLIC_URL: url('http(s)://'),
   FILESYSTEM_STORE_ROOT: optionalString,
+  DICT_STORE_MAX_BYTES: byteSize(256 * 1024 ** 2),
   AMQP_URL: url('amqp://'),
   AMQP_EXCHANGE: z.string().min(1).default('mediastore'),
   EVENTS_RETENTION_DAYS: int(7, 0),
@@ -103,6 +104,8 @@ export interface Config {
   secretsKey: Buffer;
   publicUrl: string;
   filesystemStoreRoot: string;
+  /** Bytes all DictStore (in-memory) buckets of the process may hold together. */
+  dictStoreMaxBytes: number;
   amqpUrl: string | undefined;
   amqpExchange: string;
   /** Days events stay readable in the feed (longer while a live consumer has not delivered them). */
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretsKey: Buffer.from(e.SECRETS_KEY ?? generated!.secretsKey, 'hex'),
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     filesystemStoreRoot: path.resolve(e.FILESYSTEM_STORE_ROOT ?? path.join(dataDir, 'stores')),
+    dictStoreMaxBytes: e.DICT_STORE_MAX_BYTES,
     amqpUrl: e.AMQP_URL,
     amqpExchange: e.AMQP_EXCHANGE,
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,

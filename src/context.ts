@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
 import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
+import { createStores, type StoresCapability } from './stores/setup.js';
 
 /** A dependency /readyz reports on. `check` throws when the dependency is down. */
 export interface ReadinessCheck {
@@ -34,6 +35,8 @@ export interface AppContext {
   users: UsersService;
   clients: ClientsService;
   events: EventsService;
+  /** Byte stores, signed local URLs and the hooks the media capability plugs into them. */
+  stores: StoresCapability;
   authenticate: Authenticator;
   readiness: ReadinessCheck[];
   workers: BackgroundWorker[];
@@ -45,6 +48,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const users = new UsersService(db, tokens);
   const clients = new ClientsService(db, tokens);
   const events = createEvents(config, db, logger);
+  const stores = createStores(config, logger);
   return {
     config,
     database,
@@ -54,9 +58,10 @@ export function createContext(config: Config, database: Database, logger: Logger
     users,
     clients,
     events: events.service,
+    stores,
     authenticate: bearerAuthenticator(tokens, users, clients),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
-    workers: [...events.workers],
+    workers: [...events.workers, ...stores.workers],
   };
 }
 

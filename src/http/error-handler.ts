@@ -24,6 +24,9 @@ export function apiErrorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // A body left unread (an upload refused early) leaves the connection unusable: tell the
+    // client not to reuse it, rather than have its next request fail with a reset.
+    if (!req.complete) res.setHeader('Connection', 'close');
     res.status(apiError.status).set(apiError.headers ?? {});
     res.json({ error: apiError.message, detail: apiError.detail ?? apiError.message });
   };

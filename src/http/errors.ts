@@ -32,6 +32,11 @@ export const conflict = (message: string, detail?: unknown) => new ApiError(409,
 export const payloadTooLarge = (message: string) => new ApiError(413, message);
 export const unsupportedMediaType = (message: string) => new ApiError(415, message);
 export const serviceUnavailable = (message: string) => new ApiError(503, message);
+export const rangeNotSatisfiable = (size: number, message: string) =>
+  new ApiError(416, message, undefined, { 'Content-Range': `bytes */${size}` });
+/** An upstream service (S3) failed or refused us; the message names which. */
+export const badGateway = (message: string) => new ApiError(502, message);
+export const insufficientStorage = (message: string) => new ApiError(507, message);
 
 /** 422 with an AMPLIfy-style `detail` list. */
 export const unprocessable = (message: string, detail?: ValidationIssue[] | { error: string }[]) =>
