@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
 import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
+import { createMedia, type MediaCapability } from './media/setup.js';
 import { createStores, type StoresCapability } from './stores/setup.js';
 
 /** A dependency /readyz reports on. `check` throws when the dependency is down. */
@@ -37,6 +38,8 @@ export interface AppContext {
   events: EventsService;
   /** Byte stores, signed local URLs and the hooks the media capability plugs into them. */
   stores: StoresCapability;
+  /** Identifier types, S3 and store configs, media records, search and history. */
+  media: MediaCapability;
   authenticate: Authenticator;
   readiness: ReadinessCheck[];
   workers: BackgroundWorker[];
@@ -49,6 +52,9 @@ export function createContext(config: Config, database: Database, logger: Logger
   const clients = new ClientsService(db, tokens);
   const events = createEvents(config, db, logger);
   const stores = createStores(config, logger);
+  const media = createMedia(config, db, stores, logger);
+  // Signed URLs and deletions find stores through the store_configs table: after a restart and on every replica.
+  stores.resolver = media.resolver;
   return {
     config,
     database,
@@ -59,9 +65,10 @@ export function createContext(config: Config, database: Database, logger: Logger
     clients,
     events: events.service,
     stores,
+    media,
     authenticate: bearerAuthenticator(tokens, users, clients),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
-    workers: [...events.workers, ...stores.workers],
+    workers: [...events.workers, ...stores.workers, ...media.workers],
   };
 }
 

@@ -1,3 +1,8 @@
 // Every table of the service, one module per capability; drizzle-kit generates migrations from this.
 export * from '../auth/auth.tables.js';
 export * from '../events/outbox.tables.js';
+export * from '../media/identifier-types.tables.js';
+export * from '../media/s3-configs.tables.js';
+export * from '../media/store-configs.tables.js';
+export * from '../media/media.tables.js';
+export * from '../media/history.tables.js';

@@ -157,7 +157,7 @@ function runHandler(route: RouteDef): express.RequestHandler {
 const errorResponse = (description: string) => ({ description });
 
 function register(registry: OpenAPIRegistry, basePath: string, route: RouteDef): void {
-  const path = basePath + route.path.replace(/:(\w+)/g, '{$1}');
+  const path = basePath + route.path.replace(/[:*](\w+)/g, '{$1}');
   const request: RouteConfig['request'] = {};
   if (route.params) request.params = route.params;
   if (route.query) request.query = route.query;
