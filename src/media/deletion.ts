@@ -54,9 +54,9 @@ export class MediaDeletion {
     if (marked !== undefined) await this.complete(marked, { skipLocked: false });
   }
 
-  /** One pass of the retry worker: deletions waiting longer than a minute; returns how many finished. */
-  async retryDue(): Promise<number> {
-    const due = await repo.deletionsDue(this.db, new Date(Date.now() - RETRY_AFTER_MS), RETRY_BATCH);
+  /** One pass of the retry worker: deletions waiting longer than `waitedMs`; returns how many finished. */
+  async retryDue(waitedMs = RETRY_AFTER_MS): Promise<number> {
+    const due = await repo.deletionsDue(this.db, new Date(Date.now() - waitedMs), RETRY_BATCH);
     let finished = 0;
     for (const id of due) {
       try {
@@ -72,14 +72,18 @@ export class MediaDeletion {
   private async complete(id: number, options: { skipLocked: boolean }): Promise<boolean> {
     let described = `media record ${id}`;
     try {
+      // The store is opened before the transaction (opening reads the database too); a marked
+      // record cannot change, so its store config is still this one under the lock.
+      const marked = await repo.findById(this.db, id);
+      if (!marked?.media.deleteRequested) return false;
+      described = `the bytes of ${marked.media.pid}`;
+      const store = await this.resolver.storeFor(String(marked.media.storeConfigId));
+      if (!store) throw new ApiError(500, `store config ${marked.media.storeConfigId} cannot be opened`);
+      described = `the bytes of ${marked.media.pid} (key "${marked.media.storeKey}" in ${store.describe()})`;
       return await this.db.transaction(async (tx) => {
         const current = await repo.findById(tx, id, options);
         if (!current?.media.deleteRequested) return false;
         const { media: m } = current;
-        described = `the bytes of ${m.pid}`;
-        const store = await this.resolver.storeFor(String(m.storeConfigId));
-        if (!store) throw new ApiError(500, `store config ${m.storeConfigId} cannot be opened`);
-        described = `the bytes of ${m.pid} (key "${m.storeKey}" in ${store.describe()})`;
         await store.delete(m.storeKey);
         await repo.deleteMedia(tx, m.id);
         const requester: Change = { actor: m.deleteRequestedBy ?? 'system', reason: m.deleteReason };
