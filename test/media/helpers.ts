@@ -17,6 +17,7 @@ export const RAM_STORE = { type: 'DictStore', bucket: 'scratch', s3_url: '' } as
 export function client(t: TestApp, token = t.adminToken) {
   const auth = bearer(token);
   return {
+    auth,
     get: (path: string) => t.http.get(path).set(auth),
     post: (path: string, body?: unknown) => t.http.post(path).set(auth).send(body as object),
     put: (path: string, body?: unknown) => t.http.put(path).set(auth).send(body as object),

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConfigResolver } from '../../src/media/store-resolver.js';
 import type { Store } from '../../src/stores/store.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { freePort } from '../helpers/process.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 import { expectSameBytes, md5, sha256 } from '../stores/contract.js';
 import { client, createMedia, expectError, seedTypes, stored } from './helpers.js';
@@ -33,14 +33,6 @@ async function storeBytes(pid: string, bytes: Buffer): Promise<Store> {
   const put = await store.put(record.storeKey, Readable.from([bytes]), { contentType: 'application/octet-stream' });
   await t.ctx.media.media.markStored({ actor: 'transfer', reason: null }, pid, put);
   return store;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('stores reached through store_configs', () => {
@@ -114,7 +106,7 @@ describe('a store that fails to delete', () => {
     store = await storeBytes('stuck', Buffer.from('keep me until deleted'));
     key = (await db.media('stuck'))!.storeKey;
     // the S3 endpoint moves somewhere unreachable
-    const unreachable = `http://127.0.0.1:${await closedPort()}`;
+    const unreachable = `http://127.0.0.1:${await freePort()}`;
     expect((await client(t).put(`/api/s3cfg/${s3Pk}`, { url: unreachable, access_key: s3.accessKey, secret_key: s3.secretKey })).status).toBe(204);
 
     const res = await api.delete('/api/media/stuck').set('X-Change-Reason', 'rights expired');
@@ -144,7 +136,7 @@ describe('a store that fails to delete', () => {
   });
 
   it('does not touch the store for a PENDING record (no bytes yet)', async () => {
-    await client(t).put(`/api/s3cfg/${s3Pk}`, { url: `http://127.0.0.1:${await closedPort()}`, access_key: 'a', secret_key: 'b' });
+    await client(t).put(`/api/s3cfg/${s3Pk}`, { url: `http://127.0.0.1:${await freePort()}`, access_key: 'a', secret_key: 'b' });
     await createMedia(t, { pid: 'never-stored', store_config: { type: 'BucketStore', bucket: 'archive', s3_url: (await db.s3(s3Pk))!.url } });
     expect((await api.delete('/api/media/never-stored')).status).toBe(204);
     expect(await db.media('never-stored')).toBeUndefined();
