@@ -23,40 +23,10 @@ import { recordEvent } from '../src/events/outbox.js';
 import { eventConsumers, eventOutbox } from '../src/events/outbox.tables.js';
 import { DEFAULT_BATCH_SIZE, OutboxConsumer } from '../src/events/outbox-consumer.js';
 import { EventSequencer } from '../src/events/sequencer.js';
-import { createLogger } from '../src/http/logging.js';
-import { adminQuery, withDatabase } from '../test/setup/global.js';
+import { freshDatabase, silent, type BenchDatabase } from './support.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const BACKLOG = 100_000;
-const silent = createLogger('silent');
-
-interface BenchDatabase {
-  database: Database;
-  url: string | undefined;
-  close(): Promise<void>;
-}
-
-async function freshDatabase(): Promise<BenchDatabase> {
-  const server = process.env.DATABASE_URL;
-  if (!server) {
-    const database = openDatabase({});
-    await database.migrate();
-    return { database, url: undefined, close: () => database.close() };
-  }
-  const name = `ms_bench_events_${randomBytes(3).toString('hex')}`;
-  await adminQuery(server, `create database ${name}`);
-  const url = withDatabase(server, name);
-  const database = openDatabase({ url });
-  await database.migrate();
-  return {
-    database,
-    url,
-    close: async () => {
-      await database.close();
-      await adminQuery(server, `drop database if exists ${name} with (force)`);
-    },
-  };
-}
 
 async function brokerReachable(): Promise<boolean> {
   try {
@@ -80,7 +50,7 @@ const payloadSql = sql`jsonb_build_object(
   'identifiers', jsonb_build_object('isan', '0000-0000-' || g), 'metadata', jsonb_build_object('title', repeat('x', 200)))`;
 
 async function dispatchThroughput(): Promise<void> {
-  const { database, close } = await freshDatabase();
+  const { database, close } = await freshDatabase('events');
   const exchange = `ms-bench-${randomBytes(3).toString('hex')}`;
   const amqp = await connect(AMQP_URL);
   const channel = await amqp.createChannel();
@@ -203,7 +173,7 @@ export async function run(): Promise<void> {
   if (broker) await dispatchThroughput();
   else console.log(`  RabbitMQ not reachable at ${new URL(AMQP_URL).host}: dispatcher figures skipped`);
 
-  const bench = await freshDatabase();
+  const bench = await freshDatabase('events');
   try {
     const tx = await outboxInsertCost(bench.database, 2_000);
     const f = (x: number) => x.toFixed(2).padStart(6);

@@ -1,3 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { eventOutbox } from './outbox.tables.js';
 
@@ -18,9 +19,23 @@ export interface NewEvent {
  */
 export async function recordEvents(tx: Db, events: NewEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.insert(eventOutbox).values(
-    events.map((e) => ({ type: e.type, subject: e.subject, actor: e.actor, payload: e.payload ?? {} })),
-  );
+  await tx.execute(insertEventsSql(events));
 }
 
 export const recordEvent = (tx: Db, event: NewEvent): Promise<void> => recordEvents(tx, [event]);
+
+/**
+ * The INSERT behind `recordEvents`, for a capability that writes its own rows in the same
+ * statement (`with h as (insert ...) <this>`: one round trip for both). All events travel as
+ * one JSON array parameter, inserted in array order, so that ten thousand events (a bulk
+ * create) are one cheap statement rather than fifty thousand bind parameters.
+ * (`jsonb_array_elements` with `->` keeps payloads as jsonb; `jsonb_to_recordset` was slower
+ * with large payloads.)
+ */
+export function insertEventsSql(events: NewEvent[]): SQL {
+  const json = JSON.stringify(events.map((e) => ({ type: e.type, subject: e.subject, actor: e.actor, payload: e.payload ?? {} })));
+  return sql`insert into ${eventOutbox} (type, subject, actor, payload)
+    select e ->> 'type', e ->> 'subject', e ->> 'actor', e -> 'payload'
+    from jsonb_array_elements(${json}::jsonb) with ordinality as rows (e, n)
+    order by n`;
+}

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { configHistory, mediaHistory, type ConfigResource } from './history.tables.js';
 
@@ -7,11 +7,15 @@ export type NewMediaHistoryRow = typeof mediaHistory.$inferInsert;
 export type ConfigHistoryRow = typeof configHistory.$inferSelect;
 export type NewConfigHistoryRow = typeof configHistory.$inferInsert;
 
-/** Rows per INSERT statement, well under Postgres' 65,535 bind parameters. */
-const CHUNK = 1000;
-
-export async function insertMediaHistory(db: Db, rows: NewMediaHistoryRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += CHUNK) await db.insert(mediaHistory).values(rows.slice(i, i + CHUNK));
+/** The INSERT of media history rows as one statement (all rows in one JSON array parameter, like `insertEventsSql`). */
+export function insertMediaHistorySql(rows: NewMediaHistoryRow[]): SQL {
+  const json = JSON.stringify(
+    rows.map((r) => ({ media_id: r.mediaId, pid: r.pid, type: r.historyType, by: r.historyUser, reason: r.reason, snapshot: r.snapshot })),
+  );
+  return sql`insert into ${mediaHistory} (media_id, pid, history_type, history_user, reason, snapshot)
+    select (h ->> 'media_id')::bigint, h ->> 'pid', h ->> 'type', h ->> 'by', h ->> 'reason', h -> 'snapshot'
+    from jsonb_array_elements(${json}::jsonb) with ordinality as rows (h, n)
+    order by n`;
 }
 
 export async function insertConfigHistory(db: Db, row: NewConfigHistoryRow): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client.js';
-import { recordEvents, type NewEvent } from '../events/outbox.js';
+import { sql } from 'drizzle-orm';
+import { insertEventsSql, recordEvents, type NewEvent } from '../events/outbox.js';
 import { notFound } from '../http/errors.js';
 import { decodeCursor, pageOf } from '../http/pagination.js';
 import type { Change } from './change.js';
@@ -26,8 +27,8 @@ export interface MediaChange {
 }
 
 export async function recordMediaChanges(tx: Db, change: Change, changes: MediaChange[]): Promise<void> {
-  await repo.insertMediaHistory(
-    tx,
+  if (changes.length === 0) return;
+  const history = repo.insertMediaHistorySql(
     changes.map((c) => ({
       mediaId: c.view.pk,
       pid: c.view.pid,
@@ -37,8 +38,7 @@ export async function recordMediaChanges(tx: Db, change: Change, changes: MediaC
       snapshot: c.view,
     })),
   );
-  await recordEvents(
-    tx,
+  const events = insertEventsSql(
     changes.map(
       (c): NewEvent => ({
         type: c.event ?? `media.${VERBS[c.type]}`,
@@ -48,6 +48,8 @@ export async function recordMediaChanges(tx: Db, change: Change, changes: MediaC
       }),
     ),
   );
+  // One statement, one round trip: the history rows and their events.
+  await tx.execute(sql`with history as (${history}) ${events}`);
 }
 
 export interface ConfigChange {

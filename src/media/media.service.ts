@@ -62,16 +62,20 @@ interface Mutation {
 }
 
 export class MediaService {
+  readonly #findByPid: ReturnType<typeof repo.prepareFindByPid>;
+
   constructor(
     private readonly db: Db,
     private readonly types: IdentifierTypesService,
     private readonly stores: StoreConfigsService,
-  ) {}
+  ) {
+    this.#findByPid = repo.prepareFindByPid(db);
+  }
 
   // ---- reads --------------------------------------------------------------------------
 
   async get(pid: string): Promise<MediaView> {
-    const found = await repo.findByPid(this.db, pid);
+    const [found] = await this.#findByPid.execute({ pid });
     if (!found) throw notFound(`media ${pid} not found`);
     return toMediaView(found.media, toStoreView(found.store));
   }
@@ -145,7 +149,6 @@ export class MediaService {
         metadata: item.metadata,
         tags: uniqueTags(item.tags),
         createdBy: change.actor,
-        updatedBy: change.actor,
       }));
       const inserted = await repo.insertMedia(tx, rows);
       if (inserted.length < rows.length) await this.explainRefusedInserts(tx, rows, inserted);
@@ -158,7 +161,7 @@ export class MediaService {
   }
 
   /** Throws the 409 that says which pid or store key was already taken. */
-  private async explainRefusedInserts(tx: Db, rows: repo.NewMediaRow[], inserted: repo.MediaRow[]): Promise<never> {
+  private async explainRefusedInserts(tx: Db, rows: repo.MediaInsert[], inserted: repo.MediaRow[]): Promise<never> {
     const done = new Set(inserted.map((r) => r.pid));
     const refused = rows.filter((r) => !done.has(r.pid));
     const taken = await repo.existingPids(tx, refused.map((r) => r.pid));
