@@ -71,7 +71,7 @@ async function bulkCreate(app: BenchApp) {
 }
 
 /** Seeds `rows` records with one INSERT … SELECT generate_series, secondary indexes built afterwards. */
-async function seed(db: Db, storeConfigId: number, rows: number) {
+export async function seed(db: Db, storeConfigId: number, rows: number) {
   const started = performance.now();
   const indexes = (await db.execute(sql`
     select indexname, indexdef from pg_indexes
@@ -109,7 +109,7 @@ async function indexesUsed(db: Db, q: MediaSearch): Promise<string> {
     | { rows: Record<string, string>[] }
     | Record<string, string>[];
   const plan = (Array.isArray(result) ? result : result.rows).map((r) => Object.values(r)[0]).join('\n');
-  const used = [...new Set([...plan.matchAll(/(?:Index|Bitmap Index) Scan (?:Backward )?using (\w+)/g)].map((m) => m[1]))];
+  const used = [...new Set([...plan.matchAll(/(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map((m) => m[1]))];
   return used.length ? used.join(', ') : 'no index (sequential scan)';
 }
 
@@ -123,6 +123,7 @@ async function searches(app: BenchApp, db: Db) {
       what: 'metadata model + tag (~4 matches)',
       body: () => ({ tags: [`tag-${Math.floor(Math.random() * 1000)}`], metadata: [{ keys: ['camera', 'model'], equals: `M${Math.floor(Math.random() * 500)}` }], limit: 100 }),
     },
+    { what: 'metadata key exists (a third of rows), limit 100', body: () => ({ metadata: [{ keys: ['rights', 'holder'], exists: true }], limit: 100 }) },
     { what: 'pid wildcard seed-4242*, limit 100', body: () => ({ pid: `seed-${1000 + Math.floor(Math.random() * 9000)}*`, limit: 100 }) },
     { what: 'identifier wildcard ISAN 000abc*, limit 100', body: () => ({ identifiers: { ISAN: `000${Math.floor(Math.random() * 4096).toString(16).padStart(3, '0')}*` }, limit: 100 }) },
   ];

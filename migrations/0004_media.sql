@@ -93,6 +93,8 @@ ALTER TABLE "media" ADD CONSTRAINT "media_store_config_id_store_configs_id_fk" F
 CREATE INDEX "media_tags_idx" ON "media" USING gin ("tags");--> statement-breakpoint
 CREATE INDEX "media_identifiers_idx" ON "media" USING gin ("identifiers");--> statement-breakpoint
 CREATE INDEX "media_metadata_idx" ON "media" USING gin ("metadata");--> statement-breakpoint
+CREATE INDEX "media_metadata_path_idx" ON "media" USING gin ("metadata" jsonb_path_ops);--> statement-breakpoint
+CREATE INDEX "media_pid_prefix_idx" ON "media" USING btree ("pid" text_pattern_ops);--> statement-breakpoint
 CREATE INDEX "media_pid_trgm_idx" ON "media" USING gin ("pid" gin_trgm_ops);--> statement-breakpoint
 CREATE INDEX "media_pid_type_idx" ON "media" USING btree ("pid_type","id");--> statement-breakpoint
 CREATE INDEX "media_store_status_idx" ON "media" USING btree ("store_status","id");--> statement-breakpoint

@@ -34,7 +34,8 @@ export const IdentifiersUpdate = z
 export const JsonKey = z
   .string()
   .max(1024)
-  .refine((k) => !k.includes('\u0000') && !/\p{Cs}/u.test(k), 'must be well-formed Unicode without NUL characters');
+  .refine((k) => !k.includes('\u0000') && !/\p{Cs}/u.test(k), 'must be well-formed Unicode without NUL characters')
+  .refine((k) => k !== '__proto__', 'the key "__proto__" is not allowed');
 
 export const MetadataUpdate = z
   .array(

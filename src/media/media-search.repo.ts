@@ -40,8 +40,10 @@ function metadataCondition(c: MetadataCondition): SQL {
     // strict: a key path does not silently descend into arrays, as lax jsonpath would
     const path = `strict $${c.keys.map((k) => `.${JSON.stringify(k)}`).join('')}`;
     const exists = sql`${media.metadata} @? ${path}::jsonpath`;
+    // The planner does not take the GIN index for `@?` alone; the top-level key (`?`) it does.
+    if (c.exists) return sql`(${media.metadata} ? ${c.keys[0]} and ${exists})`;
     // A missing key is a structural error in strict mode, which makes `@?` null, not false.
-    return c.exists ? exists : not(sql`coalesce(${exists}, false)`);
+    return not(sql`coalesce(${exists}, false)`);
   }
   const nested = c.keys.reduceRight<unknown>((value, key) => ({ [key]: value }), c.equals);
   // Containment uses the index; the path comparison makes it equality (containment would also

@@ -51,8 +51,14 @@ export const media = pgTable(
     check('media_store_status', sql`${t.storeStatus} in ('PENDING', 'READY')`),
     check('media_ready_has_bytes', sql`${t.storeStatus} = 'PENDING' or (${t.size} is not null and ${t.sha256} is not null and ${t.md5} is not null)`),
     index('media_tags_idx').using('gin', t.tags),
+    // jsonb_ops answers "has key" (`?`, `@?`); jsonb_path_ops answers equality at a path
+    // (`@>`) from one posting list of path+value, instead of intersecting the (huge) lists of
+    // common keys such as "camera" with that of the value.
     index('media_identifiers_idx').using('gin', t.identifiers),
     index('media_metadata_idx').using('gin', t.metadata),
+    index('media_metadata_path_idx').using('gin', t.metadata.op('jsonb_path_ops')),
+    // Wildcards in pids: a btree range for a fixed prefix (`abc*`), trigrams for the rest.
+    index('media_pid_prefix_idx').on(t.pid.op('text_pattern_ops')),
     index('media_pid_trgm_idx').using('gin', t.pid.op('gin_trgm_ops')),
     index('media_pid_type_idx').on(t.pidType, t.id),
     index('media_store_status_idx').on(t.storeStatus, t.id),

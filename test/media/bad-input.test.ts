@@ -63,6 +63,7 @@ describe('bad input to the media endpoints is a 4xx naming the field, and writes
       expect(res.body.detail[0].loc[1], `${method} ${path}`).toBe(path.endsWith('read') || path.endsWith('delete') ? 1 : 0);
     }
     expectError(await api.put('/api/media/update/metadata', [{ pid: 'existing', keys: ['a\u0000'], data: 1 }]), 422, /keys/);
+    expectError(await api.put('/api/media/update/metadata', [{ pid: 'existing', keys: ['__proto__'], data: { polluted: true } }]), 422, /__proto__/);
     expectError(await api.patch('/api/media/update', { pids: 'existing', medias: [] }), 422, /pids/);
     expect(await db.counts()).toEqual(before);
     expect(await db.media('existing')).toMatchObject({ metadata: { a: 1 }, tags: ['t'] });
@@ -75,6 +76,7 @@ describe('bad input to the media endpoints is a 4xx naming the field, and writes
     expectError(await api.get('/api/media/dump?limit=abc'), 422, /limit/);
     expectError(await api.get('/api/media/existing?as_of=2024-13-45'), 422, /as_of/);
     expectError(await api.get('/api/media/existing?colour=red'), 422, /colour/);
+    expectError(await api.get('/api/media/%E0%A4%A'), 400);
     expect(await db.media('fresh')).toBeUndefined();
   });
 
