@@ -5,6 +5,15 @@ import { bigint, bigserial, check, index, jsonb, pgTable, text, timestamp } from
 export const HISTORY_TYPES = ['+', '~', '-'] as const;
 export type HistoryType = (typeof HISTORY_TYPES)[number];
 
+/** What every history row records: the kind of change, when, who, why, and the resulting state. */
+const changeColumns = () => ({
+  historyType: text('history_type', { enum: HISTORY_TYPES }).notNull(),
+  historyDate: timestamp('history_date', { withTimezone: true }).notNull().defaultNow(),
+  historyUser: text('history_user'),
+  reason: text('reason'),
+  snapshot: jsonb('snapshot').notNull(),
+});
+
 /**
  * One row per change of a media record, written in the transaction of the change: the full
  * record as it was after the change (before it, for `-`). No foreign key, so the history
@@ -16,11 +25,7 @@ export const mediaHistory = pgTable(
     historyId: bigserial('history_id', { mode: 'number' }).primaryKey(),
     mediaId: bigint('media_id', { mode: 'number' }).notNull(),
     pid: text('pid').notNull(),
-    historyType: text('history_type', { enum: HISTORY_TYPES }).notNull(),
-    historyDate: timestamp('history_date', { withTimezone: true }).notNull().defaultNow(),
-    historyUser: text('history_user'),
-    reason: text('reason'),
-    snapshot: jsonb('snapshot').notNull(),
+    ...changeColumns(),
   },
   (t) => [
     check('media_history_type', sql`${t.historyType} in ('+', '~', '-')`),
@@ -39,11 +44,7 @@ export const configHistory = pgTable(
     historyId: bigserial('history_id', { mode: 'number' }).primaryKey(),
     resource: text('resource', { enum: CONFIG_RESOURCES }).notNull(),
     resourceId: text('resource_id').notNull(),
-    historyType: text('history_type', { enum: HISTORY_TYPES }).notNull(),
-    historyDate: timestamp('history_date', { withTimezone: true }).notNull().defaultNow(),
-    historyUser: text('history_user'),
-    reason: text('reason'),
-    snapshot: jsonb('snapshot').notNull(),
+    ...changeColumns(),
   },
   (t) => [
     check('config_history_type', sql`${t.historyType} in ('+', '~', '-')`),

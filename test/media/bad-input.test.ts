@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { client, createMedia, expectError, FS_STORE, seedTypes, stored } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { createMedia, expectError, FS_STORE, useMediaApp, type Client, type Stored } from './helpers.js';
 
 let t: TestApp;
-let api: ReturnType<typeof client>;
-let db: ReturnType<typeof stored>;
-beforeAll(async () => {
-  t = await createTestApp({ env: { JSON_BODY_LIMIT: '256kb' } });
-  api = client(t, await t.createUser('uma'));
-  db = stored(t);
-  await seedTypes(t, { DEMO: '' });
-  await createMedia(t, { pid: 'existing', metadata: { a: 1 }, tags: ['t'] });
-});
-afterAll(() => t.close());
+let api: Client;
+let db: Stored;
+useMediaApp({ env: { JSON_BODY_LIMIT: '256kb' }, types: { DEMO: '' } }, (m) => ({ t, uma: api, db } = m));
+beforeAll(() => createMedia(t, { pid: 'existing', metadata: { a: 1 }, tags: ['t'] }));
 
 const valid = { pid: 'fresh', pid_type: 'DEMO', store_config: FS_STORE };
 const deep = (levels: number): unknown => (levels === 0 ? 'bottom' : { d: deep(levels - 1) });

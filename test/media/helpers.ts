@@ -1,13 +1,39 @@
 import { asc, count, eq, type SQL } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { eventOutbox } from '../../src/events/outbox.tables.js';
 import { configHistory, mediaHistory } from '../../src/media/history.tables.js';
 import { identifierTypes } from '../../src/media/identifier-types.tables.js';
 import { media } from '../../src/media/media.tables.js';
 import { s3Configs } from '../../src/media/s3-configs.tables.js';
 import { storeConfigs } from '../../src/media/store-configs.tables.js';
-import { bearer, type TestApp } from '../helpers/app.js';
+import { bearer, createTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
+
+export type Client = ReturnType<typeof client>;
+export type Stored = ReturnType<typeof stored>;
+export interface MediaTestApp {
+  t: TestApp;
+  /** The administrator's calls. */
+  admin: Client;
+  /** The calls of "uma", an ordinary user. */
+  uma: Client;
+  db: Stored;
+}
+
+/**
+ * The app for one test file (closed after it), with API clients of the admin and of an
+ * ordinary user, readers of the stored state, and optionally identifier types. `use` receives
+ * them once they exist: `useMediaApp({}, (m) => ({ t, uma: api, db } = m))`.
+ */
+export function useMediaApp(options: TestAppOptions & { types?: Record<string, string> }, use: (m: MediaTestApp) => void): void {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    t = await createTestApp(options);
+    use({ t, admin: client(t), uma: client(t, await t.createUser('uma')), db: stored(t) });
+    if (options.types) await seedTypes(t, options.types);
+  });
+  afterAll(() => t?.close());
+}
 
 /** A FilesystemStore body as AMPLIfy's tests and pydantic's model_dump() send it. */
 export const FS_STORE = { type: 'FilesystemStore', bucket: '/demobucket', s3_url: '' } as const;
@@ -26,8 +52,10 @@ export function client(t: TestApp, token = t.adminToken) {
   };
 }
 
-/** Identifier types most tests use: DEMO and BIN accept anything, DOI has a pattern. */
-export async function seedTypes(t: TestApp, names: Record<string, string> = { DEMO: '', BIN: '', DEMO2: '', DOI: '10\\.\\d{4,9}/\\S+' }) {
+/** Identifier types most tests use: DEMO, BIN and DEMO2 accept anything, DOI has a pattern. */
+export const STANDARD_TYPES = { DEMO: '', BIN: '', DEMO2: '', DOI: '10\\.\\d{4,9}/\\S+' };
+
+export async function seedTypes(t: TestApp, names: Record<string, string> = STANDARD_TYPES) {
   for (const [name, pattern] of Object.entries(names)) {
     const res = await client(t).post('/api/identifier', { name, pattern });
     expect(res.status, JSON.stringify(res.body)).toBe(200);

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { client, createMedia, expectError, FS_STORE, RAM_STORE, seedTypes, stored, type MediaBody } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { type Client, createMedia, expectError, FS_STORE, type MediaBody, RAM_STORE, STANDARD_TYPES, type Stored, useMediaApp } from './helpers.js';
 
 let t: TestApp;
-let api: ReturnType<typeof client>;
-let db: ReturnType<typeof stored>;
-beforeAll(async () => {
-  t = await createTestApp();
-  api = client(t, await t.createUser('uma'));
-  db = stored(t);
-  await seedTypes(t);
-});
-afterAll(() => t.close());
+let api: Client;
+let db: Stored;
+useMediaApp({ types: STANDARD_TYPES }, (m) => ({ t, uma: api, db } = m));
 
 const item = (pid: string, extra: Record<string, unknown> = {}) => ({ pid, pid_type: 'DEMO', store_config: FS_STORE, ...extra });
 

@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { client, createMedia, expectError, seedTypes, stored } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { client, createMedia, expectError, useMediaApp, type Client, type Stored } from './helpers.js';
 
 let t: TestApp;
-let api: ReturnType<typeof client>;
-let other: ReturnType<typeof client>;
-let db: ReturnType<typeof stored>;
+let api: Client;
+let other: Client;
+let db: Stored;
+useMediaApp({ types: { DEMO: '' } }, (m) => ({ t, uma: api, db } = m));
 beforeAll(async () => {
-  t = await createTestApp();
-  api = client(t, await t.createUser('uma'));
   other = client(t, await t.createUser('otto'));
-  db = stored(t);
-  await seedTypes(t, { DEMO: '' });
 });
-afterAll(() => t.close());
 
 interface Entry {
   history_id: number;

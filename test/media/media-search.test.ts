@@ -1,17 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { searchConditions } from '../../src/media/media-search.repo.js';
 import type { MediaSearch } from '../../src/media/media-search.schemas.js';
 import { media } from '../../src/media/media.tables.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { client, expectError, FS_STORE, seedTypes, type MediaBody } from './helpers.js';
+import type { TestApp } from '../helpers/app.js';
+import { expectError, FS_STORE, useMediaApp, type Client, type MediaBody } from './helpers.js';
 
 let t: TestApp;
-let api: ReturnType<typeof client>;
+let api: Client;
+useMediaApp({ types: { DEMO: '', ISAN: '', BIN: '' } }, (m) => ({ t, uma: api } = m));
 beforeAll(async () => {
-  t = await createTestApp();
-  api = client(t, await t.createUser('uma'));
-  await seedTypes(t, { DEMO: '', ISAN: '', BIN: '' });
   const records = [
     { pid: 'news-2024-001', tags: ['news', 'bbc'], identifiers: { ISAN: '0000-0001-A', BIN: 'D20240101T000000_IFCB1' }, metadata: { camera: { model: 'X1' }, year: 2024, rights: { holder: 'BBC' } } },
     { pid: 'news-2024-002', tags: ['news'], identifiers: { ISAN: '0000-0002-B' }, metadata: { camera: { model: 'X2' }, year: 2024 } },
@@ -22,7 +20,6 @@ beforeAll(async () => {
   expect(res.status).toBe(200);
   await t.ctx.media.media.markStored({ actor: 'test', reason: null }, 'sport-2023-001', { size: 1, sha256: 'e'.repeat(64), md5: 'f'.repeat(32) });
 });
-afterAll(() => t.close());
 
 const search = async (body: Record<string, unknown>) => {
   const res = await api.post('/api/media/search', body);

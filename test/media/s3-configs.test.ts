@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/crypto/secret-box.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { client, expectError, stored } from './helpers.js';
+import type { TestApp } from '../helpers/app.js';
+import { type Client, expectError, type Stored, useMediaApp } from './helpers.js';
 
 let t: TestApp;
-let api: ReturnType<typeof client>;
-let user: ReturnType<typeof client>;
-let db: ReturnType<typeof stored>;
-beforeAll(async () => {
-  t = await createTestApp();
-  api = client(t);
-  user = client(t, await t.createUser('uma'));
-  db = stored(t);
-});
-afterAll(() => t.close());
+let api: Client;
+let user: Client;
+let db: Stored;
+useMediaApp({}, (m) => ({ t, admin: api, uma: user, db } = m));
 
 const ACCESS = 'AKIA-ACCESS-KEY-4711';
 const SECRET = 'very-secret-key-0815-do-not-leak';

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { client, createMedia, expectError, FS_STORE, seedTypes, stored } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { type Client, createMedia, expectError, FS_STORE, seedTypes, type Stored, useMediaApp } from './helpers.js';
 
 let t: TestApp;
-let api: ReturnType<typeof client>;
-let user: ReturnType<typeof client>;
-let db: ReturnType<typeof stored>;
-beforeAll(async () => {
-  t = await createTestApp();
-  api = client(t);
-  user = client(t, await t.createUser('uma'));
-  db = stored(t);
-});
-afterAll(() => t.close());
+let api: Client;
+let user: Client;
+let db: Stored;
+useMediaApp({}, (m) => ({ t, admin: api, uma: user, db } = m));
 
 describe('store configs', () => {
   let fsPk: number;
