@@ -25,17 +25,23 @@ export async function recordEvents(tx: Db, events: NewEvent[]): Promise<void> {
 export const recordEvent = (tx: Db, event: NewEvent): Promise<void> => recordEvents(tx, [event]);
 
 /**
- * The INSERT behind `recordEvents`, for a capability that writes its own rows in the same
- * statement (`with h as (insert ...) <this>`: one round trip for both). All events travel as
- * one JSON array parameter, inserted in array order, so that ten thousand events (a bulk
- * create) are one cheap statement rather than fifty thousand bind parameters.
- * (`jsonb_array_elements` with `->` keeps payloads as jsonb; `jsonb_to_recordset` was slower
- * with large payloads.)
+ * The INSERT behind `recordEvents`. All events travel as one JSON array parameter, inserted in
+ * array order, so that ten thousand events (a bulk create) are one cheap statement rather
+ * than fifty thousand bind parameters. (`jsonb_array_elements` with `->` keeps payloads as
+ * jsonb; `jsonb_to_recordset` was slower with large payloads.)
  */
 export function insertEventsSql(events: NewEvent[]): SQL {
   const json = JSON.stringify(events.map((e) => ({ type: e.type, subject: e.subject, actor: e.actor, payload: e.payload ?? {} })));
-  return sql`insert into ${eventOutbox} (type, subject, actor, payload)
+  return insertEventsFrom(sql`
     select e ->> 'type', e ->> 'subject', e ->> 'actor', e -> 'payload'
     from jsonb_array_elements(${json}::jsonb) with ordinality as rows (e, n)
-    order by n`;
+    order by n`);
 }
+
+/**
+ * Events made by a query that yields `(type, subject, actor, payload)` rows, in the order
+ * they should be numbered: for a capability that writes rows of its own for the same changes
+ * and derives the events from the data it sends anyway, in one statement
+ * (`with mine as (insert ...) <this>`), like media history does.
+ */
+export const insertEventsFrom = (rows: SQL): SQL => sql`insert into ${eventOutbox} (type, subject, actor, payload) ${rows}`;

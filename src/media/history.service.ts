@@ -1,6 +1,5 @@
 import type { Db } from '../db/client.js';
-import { sql } from 'drizzle-orm';
-import { insertEventsSql, recordEvents, type NewEvent } from '../events/outbox.js';
+import { recordEvents } from '../events/outbox.js';
 import { notFound } from '../http/errors.js';
 import { decodeCursor, pageOf } from '../http/pagination.js';
 import type { Change } from './change.js';
@@ -28,28 +27,15 @@ export interface MediaChange {
 
 export async function recordMediaChanges(tx: Db, change: Change, changes: MediaChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const history = repo.insertMediaHistorySql(
-    changes.map((c) => ({
-      mediaId: c.view.pk,
-      pid: c.view.pid,
-      historyType: c.type,
-      historyUser: change.actor,
-      reason: change.reason,
-      snapshot: c.view,
-    })),
-  );
-  const events = insertEventsSql(
-    changes.map(
-      (c): NewEvent => ({
-        type: c.event ?? `media.${VERBS[c.type]}`,
-        subject: c.view.pid,
-        actor: change.actor,
-        payload: c.changed ? { ...c.view, changed: c.changed } : c.view,
-      }),
-    ),
-  );
-  // One statement, one round trip: the history rows and their events.
-  await tx.execute(sql`with history as (${history}) ${events}`);
+  const rows = changes.map((c) => ({
+    mediaId: c.view.pk,
+    pid: c.view.pid,
+    historyType: c.type,
+    event: c.event ?? `media.${VERBS[c.type]}`,
+    snapshot: c.view,
+    ...(c.changed ? { changed: c.changed } : {}),
+  }));
+  await tx.execute(repo.insertMediaChangesSql(rows, change.actor, change.reason));
 }
 
 export interface ConfigChange {
