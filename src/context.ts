@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { bearerAuthenticator, type Authenticator } from './auth/authenticate.js';
+import { bearerAuthenticator, bearerOrBasicAuthenticator, type Authenticator } from './auth/authenticate.js';
 import { ClientsService } from './auth/clients.service.js';
 import { TokenService } from './auth/tokens.js';
 import { UsersService } from './auth/users.service.js';
@@ -8,6 +8,7 @@ import type { Database, Db } from './db/client.js';
 import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
 import { createStores, type StoresCapability } from './stores/setup.js';
+import { createTams, type TamsCapability } from './tams/setup.js';
 
 /** A dependency /readyz reports on. `check` throws when the dependency is down. */
 export interface ReadinessCheck {
@@ -37,7 +38,11 @@ export interface AppContext {
   events: EventsService;
   /** Byte stores, signed local URLs and the hooks the media capability plugs into them. */
   stores: StoresCapability;
+  /** TAMS: flows, sources, profiles and the service document. */
+  tams: TamsCapability;
   authenticate: Authenticator;
+  /** /tams also accepts HTTP Basic with a user's password. */
+  authenticateTams: Authenticator;
   readiness: ReadinessCheck[];
   workers: BackgroundWorker[];
 }
@@ -49,6 +54,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const clients = new ClientsService(db, tokens);
   const events = createEvents(config, db, logger);
   const stores = createStores(config, logger);
+  const authenticate = bearerAuthenticator(tokens, users, clients);
   return {
     config,
     database,
@@ -59,7 +65,9 @@ export function createContext(config: Config, database: Database, logger: Logger
     clients,
     events: events.service,
     stores,
-    authenticate: bearerAuthenticator(tokens, users, clients),
+    tams: createTams(config, db),
+    authenticate,
+    authenticateTams: bearerOrBasicAuthenticator(authenticate, users),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
     workers: [...events.workers, ...stores.workers],
   };

@@ -1,3 +1,7 @@
 // Every table of the service, one module per capability; drizzle-kit generates migrations from this.
 export * from '../auth/auth.tables.js';
 export * from '../events/outbox.tables.js';
+export * from '../tams/service/service.tables.js';
+export * from '../tams/profiles/profiles.tables.js';
+export * from '../tams/sources/sources.tables.js';
+export * from '../tams/flows/flows.tables.js';

@@ -1,0 +1,93 @@
+import { and, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { outerSourceId, sourceCollectedBy, sourceCollectedByFilter, sourceCollectionOf } from '../flows/collections.sql.js';
+import { tamsFlows } from '../flows/flows.tables.js';
+import type { SortOrder } from '../http/paging.js';
+import { tagConditions } from '../tag-filters.js';
+import { tamsSources } from './sources.tables.js';
+import type { SourceListQuery } from './sources.schemas.js';
+
+export type SourceRow = typeof tamsSources.$inferSelect;
+export interface SourceRecord {
+  row: SourceRow;
+  sourceCollection: { id: string; role?: string }[] | null;
+  collectedBy: string[] | null;
+}
+
+const s = tamsSources;
+const dateOrder = (name: 'created' | 'updated'): SortOrder<SourceRecord> => ({
+  name,
+  parts: [
+    { sql: sql`${s[name]}`, cast: 'timestamptz' },
+    { sql: sql`${s.id}`, cast: 'uuid' },
+  ],
+  descending: true,
+  keyOf: (r) => [r.row[name].toISOString(), r.row.id],
+});
+
+/** Listing orders (`sort_by`); by label, unlabelled sources come last, by id. */
+export const sourceOrders: Record<SourceListQuery['sort_by'] & string, SortOrder<SourceRecord>> = {
+  created: dateOrder('created'),
+  updated: dateOrder('updated'),
+  label: {
+    name: 'label',
+    parts: [
+      { sql: sql`(${s.label} is null)::int`, cast: 'int4' },
+      { sql: sql`coalesce(${s.label}, '')`, cast: 'text' },
+      { sql: sql`${s.id}`, cast: 'uuid' },
+    ],
+    descending: false,
+    keyOf: (r) => [r.row.label === null ? 1 : 0, r.row.label ?? '', r.row.id],
+  },
+};
+
+const selection = { row: s, sourceCollection: sourceCollectionOf(outerSourceId), collectedBy: sourceCollectedBy(outerSourceId) };
+
+export const selectSources = (db: Db, where: SQL | undefined, orderBy: SQL[] = [], limit?: number): Promise<SourceRecord[]> => {
+  const query = db.select(selection).from(s).where(where).orderBy(...orderBy);
+  return limit === undefined ? query : query.limit(limit);
+};
+
+export const sourcesByIds = (db: Db, ids: string[]): Promise<SourceRecord[]> => (ids.length ? selectSources(db, inArray(s.id, ids)) : Promise.resolve([]));
+
+export function listConditions(query: SourceListQuery): (SQL | undefined)[] {
+  return [
+    query.label === undefined ? undefined : eq(s.label, query.label),
+    query.format === undefined ? undefined : eq(s.format, query.format),
+    query.collected_by_ids === undefined ? undefined : sourceCollectedByFilter(outerSourceId, query.collected_by_ids),
+    ...tagConditions(s.tags, query),
+  ];
+}
+
+/** Locks the source row (`key share` is enough to keep it from being deleted under a new flow). */
+export const lockSource = async (db: Db, id: string, strength: 'update' | 'key share'): Promise<SourceRow | undefined> =>
+  (await db.select().from(s).where(eq(s.id, id)).for(strength))[0];
+
+export const insertSource = async (db: Db, values: typeof s.$inferInsert): Promise<SourceRow | undefined> =>
+  (await db.insert(s).values(values).onConflictDoNothing({ target: s.id }).returning())[0];
+
+export const updateSource = async (
+  db: Db,
+  id: string,
+  changes: Partial<Pick<SourceRow, 'format' | 'label' | 'description' | 'tags'>>,
+  actor: string,
+): Promise<void> => {
+  await db
+    .update(s)
+    .set({ ...changes, updated: sql`now()`, updatedBy: actor })
+    .where(eq(s.id, id));
+};
+
+export const deleteSource = async (db: Db, id: string): Promise<void> => {
+  await db.delete(s).where(eq(s.id, id));
+};
+
+/** Whether any flow other than `exceptFlowId` belongs to the source. */
+export const sourceHasOtherFlows = async (db: Db, sourceId: string, exceptFlowId?: string): Promise<boolean> =>
+  (
+    await db
+      .select({ one: sql`1` })
+      .from(tamsFlows)
+      .where(and(eq(tamsFlows.sourceId, sourceId), exceptFlowId === undefined ? undefined : ne(tamsFlows.id, exceptFlowId)))
+      .limit(1)
+  ).length > 0;
