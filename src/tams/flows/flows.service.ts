@@ -19,9 +19,10 @@ export type FlowChange = (current: FlowMetadata) => FlowMetadata;
 
 /**
  * Flows: PUT creates or replaces, the property endpoints change one member, DELETE removes.
- * Every write runs in one transaction that locks the flow (and, for a PUT, the flow id even
- * before the flow exists, so concurrent PUTs of one flow run one after the other), then its
- * source; events come from the ChangeSet.
+ * Every write runs in one transaction that locks the flow (for a PUT the flow id, even before
+ * the flow exists, so concurrent PUTs of one flow run one after the other), then its sources
+ * (so none is created or removed twice), then snapshots what it may change; events come from
+ * the ChangeSet.
  */
 export class FlowsService {
   constructor(
@@ -73,6 +74,7 @@ export class FlowsService {
       if (record.row.readOnly) throw forbidden(`flow ${id} is read-only; set read_only to false before deleting it`);
       const members = (record.collection ?? []).map((i) => i.id);
       const collectors = record.collectedBy ?? [];
+      await this.sources.lockForFlowWrite(tx, [record.row.sourceId]);
       const changes = await ChangeSet.track(tx, [id, ...members, ...collectors], [record.row.sourceId, ...(await repo.sourceIdsOf(tx, [...members, ...collectors]))]);
       await this.content.deleteAll(tx, id);
       // Collections that listed the flow lose it: a change of their metadata.
@@ -105,8 +107,9 @@ export class FlowsService {
 
   private async create(tx: Db, actor: string, id: string, next: FlowMetadata, version: string | undefined): Promise<FlowDoc> {
     const members = next.flow_collection.map((i) => i.id);
+    await this.sources.lockForFlowWrite(tx, [next.source_id]);
     const changes = await ChangeSet.track(tx, [id, ...members], [next.source_id, ...(await repo.sourceIdsOf(tx, members))]);
-    const source = await this.sources.lockForFlow(tx, actor, next.source_id, next);
+    const source = await this.sources.ensureForFlow(tx, actor, next.source_id, next);
     await this.sources.adoptFormat(tx, actor, source, id, next.format);
     // The spec asks stores to accept a client's metadata_version when a flow is created.
     await repo.insertFlow(tx, { id, ...toFlowColumns(next), metadataVersion: version ?? randomUUID(), createdBy: actor, updatedBy: actor });
@@ -133,8 +136,9 @@ export class FlowsService {
     const collectionChanges = !isDeepStrictEqual(current.flow_collection, next.flow_collection);
     const members = [...current.flow_collection, ...next.flow_collection].map((i) => i.id);
     const collectors = record!.collectedBy ?? [];
+    await this.sources.lockForFlowWrite(tx, [current.source_id, next.source_id]);
     const changes = await ChangeSet.track(tx, [id, ...members], [current.source_id, next.source_id, ...(await repo.sourceIdsOf(tx, [...members, ...collectors]))]);
-    const source = await this.sources.lockForFlow(tx, actor, next.source_id, next);
+    const source = await this.sources.ensureForFlow(tx, actor, next.source_id, next);
     await this.sources.adoptFormat(tx, actor, source, id, next.format);
     await repo.updateFlow(tx, id, {
       ...toFlowColumns(next),

@@ -59,9 +59,18 @@ export function listConditions(query: SourceListQuery): (SQL | undefined)[] {
   ];
 }
 
-/** Locks the source row (`key share` is enough to keep it from being deleted under a new flow). */
-export const lockSource = async (db: Db, id: string, strength: 'update' | 'key share'): Promise<SourceRow | undefined> =>
-  (await db.select().from(s).where(eq(s.id, id)).for(strength))[0];
+export const lockSource = async (db: Db, id: string): Promise<SourceRow | undefined> => (await db.select().from(s).where(eq(s.id, id)).for('update'))[0];
+
+// A constant of this service's, first half of the two-key advisory lock on a source id.
+const SOURCE_LOCK_CLASS = 727_003;
+
+/**
+ * Serialises, for the transaction, the writes that may create or remove these sources (flow
+ * PUTs and DELETEs), whether the sources exist yet or not. Taken in id order.
+ */
+export async function lockSourceIds(db: Db, ids: string[]): Promise<void> {
+  for (const id of [...new Set(ids)].sort()) await db.execute(sql`select pg_advisory_xact_lock(${SOURCE_LOCK_CLASS}, hashtext(${id}))`);
+}
 
 export const insertSource = async (db: Db, values: typeof s.$inferInsert): Promise<SourceRow | undefined> =>
   (await db.insert(s).values(values).onConflictDoNothing({ target: s.id }).returning())[0];

@@ -35,7 +35,7 @@ export class SourcesService {
   /** Applies `change` to the source's label, description and tags; a change that changes nothing records nothing. */
   async change(actor: string, id: string, change: (current: SourceMetadata) => SourceMetadata): Promise<void> {
     await transactionWithRetry(this.db, async (tx) => {
-      const [record] = (await repo.lockSource(tx, id, 'update')) ? await repo.sourcesByIds(tx, [id]) : [];
+      const [record] = (await repo.lockSource(tx, id)) ? await repo.sourcesByIds(tx, [id]) : [];
       if (!record) throw notFound(`source ${id} does not exist`);
       const current = toSourceMetadata(toSourceDoc(record));
       const next = compact(change(current));
@@ -47,26 +47,27 @@ export class SourcesService {
   }
 
   /**
-   * The source a flow names, created from the flow's metadata when new, and locked until the
-   * transaction ends: flow writes of one source take turns, and the source cannot be removed
-   * (its last flow deleted elsewhere) before the flow that needs it commits.
+   * Call first in a flow write: from here until the transaction ends no other flow write can
+   * create or remove these sources, so what the write sees of them stays true.
    */
-  async lockForFlow(tx: Db, actor: string, id: string, flow: { format: string; label?: string; description?: string }): Promise<repo.SourceRow> {
-    // A source deleted concurrently is skipped by the lock and created again; two rounds suffice.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await repo.lockSource(tx, id, 'update');
-      if (existing) return existing;
-      const created = await repo.insertSource(tx, {
-        id,
-        format: flow.format,
-        label: flow.label ?? null,
-        description: flow.description ?? null,
-        createdBy: actor,
-        updatedBy: actor,
-      });
-      if (created) return created;
-    }
-    throw new Error(`source ${id} could be neither locked nor created`);
+  lockForFlowWrite(tx: Db, ids: string[]): Promise<void> {
+    return repo.lockSourceIds(tx, ids);
+  }
+
+  /** The source a flow names (locked with `lockForFlowWrite`), created from the flow's metadata when new. */
+  async ensureForFlow(tx: Db, actor: string, id: string, flow: { format: string; label?: string; description?: string }): Promise<repo.SourceRow> {
+    const existing = await repo.lockSource(tx, id);
+    if (existing) return existing;
+    const created = await repo.insertSource(tx, {
+      id,
+      format: flow.format,
+      label: flow.label ?? null,
+      description: flow.description ?? null,
+      createdBy: actor,
+      updatedBy: actor,
+    });
+    if (!created) throw new Error(`source ${id} appeared although its lock was held`);
+    return created;
   }
 
   /** A source's flows share its format; the source's only flow may change it (spec: reflect changes that bring no flow into conflict). */
@@ -78,9 +79,9 @@ export class SourcesService {
     await repo.updateSource(tx, source.id, { format }, actor);
   }
 
-  /** Removes the source if no flow names it any more (call with the source's lock held or about to be taken). */
+  /** Removes the source (locked with `lockForFlowWrite`) if no flow names it any more. */
   async removeIfUnused(tx: Db, id: string): Promise<void> {
-    if (!(await repo.lockSource(tx, id, 'update'))) return;
+    if (!(await repo.lockSource(tx, id))) return;
     if (await repo.sourceHasOtherFlows(tx, id)) return;
     await repo.deleteSource(tx, id);
   }
