@@ -159,6 +159,7 @@ describe('read-only flows', () => {
     const before = await counts();
     for (const res of [
       await api.put(`/flows/${id}`, { ...body, label: 'changed' }),
+      await api.put(`/flows/${id}`, { ...body, metadata_version: 'new-version' }),
       await api.put(`/flows/${id}/label`, 'changed'),
       await api.put(`/flows/${id}/tags/x`, 'y'),
       await api.delete(`/flows/${id}/label`),

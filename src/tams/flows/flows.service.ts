@@ -129,7 +129,7 @@ export class FlowsService {
     const next = compact(change(current));
     const newVersion = version !== undefined && version !== record!.row.metadataVersion;
     if (sameMetadata(current, next) && !newVersion) return;
-    if (current.read_only && !onlyReadOnlyDiffers(current, next)) {
+    if (current.read_only && (newVersion || !onlyReadOnlyDiffers(current, next))) {
       throw forbidden(`flow ${id} is read-only; only read_only may change (set it to false first)`);
     }
     const sourceMoves = next.source_id !== current.source_id;

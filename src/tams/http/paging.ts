@@ -15,7 +15,7 @@ export const MAX_LIMIT = 1000;
 export const PageQuery = {
   page: z
     .string()
-    .max(4096)
+    .max(16_384)
     .optional()
     .meta({ description: 'Opaque key of the next page, from `X-Paging-NextKey` or the `Link` header' }),
   limit: QueryInteger.pipe(z.number().int().min(1, 'must be at least 1'))
