@@ -1,7 +1,7 @@
 import { eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
-import type { SortOrder } from '../http/paging.js';
+import { dateOrder, labelOrder, type SortOrder } from '../http/paging.js';
 import { tagConditions } from '../tag-filters.js';
 import { isEmpty, isEternity, toSqlBounds } from '../timerange.js';
 import { type CollectionItem, collectionSourcesOfSource, flowCollectedBy, flowCollectedByFilter, flowCollectionOf, outerFlowId } from './collections.sql.js';
@@ -13,30 +13,11 @@ import type { FlowListQuery } from './flows.schemas.js';
 const f = tamsFlows;
 const fc = tamsFlowCollections;
 
-const dateOrder = (name: 'created' | 'metadataUpdated', key: string): SortOrder<FlowRecord> => ({
-  name: key,
-  parts: [
-    { sql: sql`${f[name]}`, cast: 'timestamptz' },
-    { sql: sql`${f.id}`, cast: 'uuid' },
-  ],
-  descending: true,
-  keyOf: (r) => [r.row[name].toISOString(), r.row.id],
-});
-
-/** Listing orders (`sort_by`); by label, unlabelled flows come last, by id. */
+/** Listing orders (`sort_by`). */
 export const flowOrders: Record<NonNullable<FlowListQuery['sort_by']>, SortOrder<FlowRecord>> = {
-  created: dateOrder('created', 'created'),
-  metadata_updated: dateOrder('metadataUpdated', 'metadata_updated'),
-  label: {
-    name: 'label',
-    parts: [
-      { sql: sql`(${f.label} is null)::int`, cast: 'int4' },
-      { sql: sql`coalesce(${f.label}, '')`, cast: 'text' },
-      { sql: sql`${f.id}`, cast: 'uuid' },
-    ],
-    descending: false,
-    keyOf: (r) => [r.row.label === null ? 1 : 0, r.row.label ?? '', r.row.id],
-  },
+  created: dateOrder('created', f.created, f.id, (r) => [r.row.created, r.row.id]),
+  metadata_updated: dateOrder('metadata_updated', f.metadataUpdated, f.id, (r) => [r.row.metadataUpdated, r.row.id]),
+  label: labelOrder(f.label, f.id, (r) => [r.row.label, r.row.id]),
 };
 
 const selection = { row: f, collection: flowCollectionOf(outerFlowId), collectedBy: flowCollectedBy(outerFlowId) };

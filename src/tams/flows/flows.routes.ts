@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, reply, type RouteDef } from '../../http/routes.js';
 import { errorResponse } from '../common.schemas.js';
 import { DELETE, READ, WRITE } from '../http/access.js';
-import { CountedPagingHeaders, setPagingHeaders } from '../http/paging.js';
+import { CountedPagingHeaders, pageReply } from '../http/paging.js';
 import { propertyRoutes } from '../property-routes.js';
 import type { FlowDoc, FlowMetadata } from './flow-document.js';
 import { flowProperties } from './flow-properties.js';
@@ -18,11 +18,7 @@ export function flowsRoutes(flows: FlowsService, publicUrl: string): RouteDef[] 
       method: 'get', path: '/flows', operationId: 'GET_flows', head: 'HEAD_flows', ...READ, tags,
       summary: 'List flows', query: FlowListQuerySchema,
       responses: { 200: { description: 'A page of flows', schema: z.array(FlowDocSchema), headers: CountedPagingHeaders }, 400: errorResponse('Invalid query') },
-      handler: async ({ query, req, res }) => {
-        const page = await flows.list(query);
-        setPagingHeaders(req, res, publicUrl, page, { reverse: query.reverse_order });
-        return page.items;
-      },
+      handler: async (ctx) => pageReply(ctx, publicUrl, await flows.list(ctx.query), { reverse: ctx.query.reverse_order }),
     }),
     defineRoute({
       method: 'get', path: '/flows/:flowId', operationId: 'GET_flows-flowId', head: 'HEAD_flows-flowId', ...READ, tags,

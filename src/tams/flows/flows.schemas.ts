@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { QueryOutput } from '../../http/routes.js';
 import { ContentFormat, FORMATS, IdParams, MimeType, Tags, Uuid } from '../common.schemas.js';
-import { PageQuery } from '../http/paging.js';
-import { QueryBoolean, QueryInteger, QueryTimerange, QueryUuidList, TagQuery } from '../http/query.js';
+import { sortedListingQuery } from '../http/paging.js';
+import { QueryBoolean, QueryInteger, QueryTimerange, QueryUuidList } from '../http/query.js';
 import { AudioTechnical, ContainerMapping, DataTechnical, ImageTechnical, MultiTechnical, TECHNICAL_FIELDS, VideoTechnical } from '../technical.schemas.js';
 
 export const FlowStatus = z.enum(['awaiting_content', 'ingesting', 'replication_in_progress', 'closed_complete']);
@@ -102,10 +102,7 @@ export const FlowListQuerySchema = z.strictObject({
   frame_height: QueryInteger.optional(),
   init_segments: QueryBoolean.optional(),
   collected_by_ids: QueryUuidList.optional().meta({ description: 'Flows collected by one of these flows; empty: flows collected by none' }),
-  sort_by: z.enum(FLOW_SORTS).optional().meta({ description: '`created` (default) and `metadata_updated` newest first, `label` alphabetical (unlabelled last)' }),
-  reverse_order: QueryBoolean.optional(),
-  ...TagQuery,
-  ...PageQuery,
+  ...sortedListingQuery(FLOW_SORTS, '`created` (default) and `metadata_updated` newest first, `label` alphabetical (unlabelled last)'),
 });
 export type FlowListQuery = QueryOutput<typeof FlowListQuerySchema>;
 

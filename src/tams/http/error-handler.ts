@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { toApiError } from '../../http/error-handler.js';
+import { prepareErrorReply } from '../../http/error-handler.js';
 import { ValidationError, type ApiError } from '../../http/errors.js';
 import { tamsReply } from './reply.js';
 
@@ -40,12 +40,8 @@ export function tamsErrorBody(status: number, error: ApiError) {
 
 export function tamsErrorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const error = toApiError(err, req, logger);
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    if (!req.complete) res.setHeader('Connection', 'close');
+    const error = prepareErrorReply(err, req, res, logger);
+    if (!error) return;
     // Bad input is a 400 in TAMS, whichever layer noticed it (zod, the database).
     const status = error.status === 422 ? 400 : error.status;
     res.set(error.headers ?? {});

@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import { type SQL, sql } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { z } from 'zod';
 import { badRequest } from '../../http/errors.js';
-import { QueryInteger } from './query.js';
+import { QueryBoolean, QueryInteger, TagQuery } from './query.js';
 
 /**
  * Listings: a server default and maximum `limit`, opaque `page` keys that are keyset cursors
@@ -23,6 +24,16 @@ export const PageQuery = {
     .meta({ description: `Items per page; default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT} (larger values are lowered)` }),
 };
 
+/** `sort_by` (first of `sorts` by default), `reverse_order`, tag filters and paging: what the sorted TAMS listings share. */
+export function sortedListingQuery<S extends readonly [string, ...string[]]>(sorts: S, sortDescription: string) {
+  return {
+    sort_by: z.enum(sorts).optional().meta({ description: sortDescription }),
+    reverse_order: QueryBoolean.optional(),
+    ...TagQuery,
+    ...PageQuery,
+  };
+}
+
 export const appliedLimit = (limit: number | undefined) => Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT);
 
 /** One column of a sort key, with the SQL type its cursor value is cast to. */
@@ -41,6 +52,39 @@ export interface SortKey {
 
 export interface SortOrder<Row> extends SortKey {
   keyOf(row: Row): (string | number)[];
+}
+
+/** By a date-time, newest first (unless `descending` is false), ties by id. */
+export function dateOrder<Row>(name: string, column: AnyPgColumn, id: AnyPgColumn, keyOf: (row: Row) => [Date, string], descending = true): SortOrder<Row> {
+  return {
+    name,
+    parts: [
+      { sql: sql`${column}`, cast: 'timestamptz' },
+      { sql: sql`${id}`, cast: 'uuid' },
+    ],
+    descending,
+    keyOf: (row) => {
+      const [date, rowId] = keyOf(row);
+      return [date.toISOString(), rowId];
+    },
+  };
+}
+
+/** Alphabetical by label; unlabelled resources after the labelled ones, by id (the spec's fallback). */
+export function labelOrder<Row>(label: AnyPgColumn, id: AnyPgColumn, keyOf: (row: Row) => [string | null, string]): SortOrder<Row> {
+  return {
+    name: 'label',
+    parts: [
+      { sql: sql`(${label} is null)::int`, cast: 'int4' },
+      { sql: sql`coalesce(${label}, '')`, cast: 'text' },
+      { sql: sql`${id}`, cast: 'uuid' },
+    ],
+    descending: false,
+    keyOf: (row) => {
+      const [value, rowId] = keyOf(row);
+      return [value === null ? 1 : 0, value ?? '', rowId];
+    },
+  };
 }
 
 type KeyValue = string | number;
@@ -117,17 +161,22 @@ export async function fetchPage<Row>(
 }
 
 /**
- * The spec's paging headers. Every listing sends `Link` (only `rel="next"`, to this URL with
- * `page` replaced, the other parameters kept), `X-Paging-Limit` and `X-Paging-NextKey`; most
- * also `X-Paging-Count` and `X-Paging-Reverse-Order` (not profiles or objects).
+ * A listing's answer: the page's items, with the spec's paging headers. Every listing sends
+ * `Link` (only `rel="next"`, to this URL with `page` replaced, the other parameters kept),
+ * `X-Paging-Limit` and `X-Paging-NextKey`; most also `X-Paging-Count` and
+ * `X-Paging-Reverse-Order` (`counted`; not profiles or objects).
  */
-export function setPagingHeaders(
-  req: Request,
-  res: Response,
+export function pageReply<T>(
+  ctx: { req: Request; res: Response },
   publicUrl: string,
-  page: Page<unknown>,
-  extra: { reverse?: boolean } | undefined,
-): void {
+  page: Page<T>,
+  counted: { reverse?: boolean | undefined } | undefined,
+): T[] {
+  setPagingHeaders(ctx.req, ctx.res, publicUrl, page, counted);
+  return page.items;
+}
+
+function setPagingHeaders(req: Request, res: Response, publicUrl: string, page: Page<unknown>, extra: { reverse?: boolean | undefined } | undefined): void {
   res.setHeader('X-Paging-Limit', String(page.limit));
   if (extra) {
     res.setHeader('X-Paging-Count', String(page.items.length));

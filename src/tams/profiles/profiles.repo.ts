@@ -1,20 +1,12 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import type { SortOrder } from '../http/paging.js';
+import { dateOrder, type SortOrder } from '../http/paging.js';
 import { tamsProfiles } from './profiles.tables.js';
 
 export type ProfileRow = typeof tamsProfiles.$inferSelect;
 
 /** Oldest first (the spec leaves the order of profiles open). */
-export const profileOrder: SortOrder<ProfileRow> = {
-  name: 'created',
-  parts: [
-    { sql: sql`${tamsProfiles.created}`, cast: 'timestamptz' },
-    { sql: sql`${tamsProfiles.id}`, cast: 'uuid' },
-  ],
-  descending: false,
-  keyOf: (row) => [row.created.toISOString(), row.id],
-};
+export const profileOrder: SortOrder<ProfileRow> = dateOrder('created', tamsProfiles.created, tamsProfiles.id, (row) => [row.created, row.id], false);
 
 export const findProfile = async (db: Db, id: string): Promise<ProfileRow | undefined> =>
   (await db.select().from(tamsProfiles).where(eq(tamsProfiles.id, id)).limit(1))[0];

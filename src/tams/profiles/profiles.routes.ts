@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../../http/routes.js';
 import { errorResponse } from '../common.schemas.js';
 import { READ, WRITE } from '../http/access.js';
-import { PagingHeaders, setPagingHeaders } from '../http/paging.js';
+import { PagingHeaders, pageReply } from '../http/paging.js';
 import { ProfileBody, ProfileDoc, ProfileListQuery, ProfileParams } from './profiles.schemas.js';
 import type { ProfilesService } from './profiles.service.js';
 
@@ -15,11 +15,7 @@ export function profilesRoutes(profiles: ProfilesService, publicUrl: string): Ro
       method: 'get', path: '/service/profiles', operationId: 'GET_profiles', head: 'HEAD_profiles', ...READ, tags,
       summary: 'List flow profiles', description: 'Oldest first.', query: ProfileListQuery,
       responses: { 200: { description: 'A page of profiles', schema: z.array(ProfileDoc), headers: PagingHeaders }, 400: errorResponse('Invalid query') },
-      handler: async ({ query, req, res }) => {
-        const page = await profiles.list(query);
-        setPagingHeaders(req, res, publicUrl, page, undefined);
-        return page.items;
-      },
+      handler: async (ctx) => pageReply(ctx, publicUrl, await profiles.list(ctx.query), undefined),
     }),
     defineRoute({
       method: 'get', path: '/service/profiles/:profileId', operationId: 'GET_profiles-profileId', head: 'HEAD_profiles-profileId', ...READ, tags,

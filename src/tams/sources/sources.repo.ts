@@ -2,7 +2,7 @@ import { and, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { outerSourceId, sourceCollectedBy, sourceCollectedByFilter, sourceCollectionOf } from '../flows/collections.sql.js';
 import { tamsFlows } from '../flows/flows.tables.js';
-import type { SortOrder } from '../http/paging.js';
+import { dateOrder, labelOrder, type SortOrder } from '../http/paging.js';
 import { tagConditions } from '../tag-filters.js';
 import { tamsSources } from './sources.tables.js';
 import type { SourceListQuery } from './sources.schemas.js';
@@ -15,30 +15,11 @@ export interface SourceRecord {
 }
 
 const s = tamsSources;
-const dateOrder = (name: 'created' | 'updated'): SortOrder<SourceRecord> => ({
-  name,
-  parts: [
-    { sql: sql`${s[name]}`, cast: 'timestamptz' },
-    { sql: sql`${s.id}`, cast: 'uuid' },
-  ],
-  descending: true,
-  keyOf: (r) => [r.row[name].toISOString(), r.row.id],
-});
-
-/** Listing orders (`sort_by`); by label, unlabelled sources come last, by id. */
-export const sourceOrders: Record<SourceListQuery['sort_by'] & string, SortOrder<SourceRecord>> = {
-  created: dateOrder('created'),
-  updated: dateOrder('updated'),
-  label: {
-    name: 'label',
-    parts: [
-      { sql: sql`(${s.label} is null)::int`, cast: 'int4' },
-      { sql: sql`coalesce(${s.label}, '')`, cast: 'text' },
-      { sql: sql`${s.id}`, cast: 'uuid' },
-    ],
-    descending: false,
-    keyOf: (r) => [r.row.label === null ? 1 : 0, r.row.label ?? '', r.row.id],
-  },
+/** Listing orders (`sort_by`). */
+export const sourceOrders: Record<NonNullable<SourceListQuery['sort_by']>, SortOrder<SourceRecord>> = {
+  created: dateOrder('created', s.created, s.id, (r) => [r.row.created, r.row.id]),
+  updated: dateOrder('updated', s.updated, s.id, (r) => [r.row.updated, r.row.id]),
+  label: labelOrder(s.label, s.id, (r) => [r.row.label, r.row.id]),
 };
 
 const selection = { row: s, sourceCollection: sourceCollectionOf(outerSourceId), collectedBy: sourceCollectedBy(outerSourceId) };

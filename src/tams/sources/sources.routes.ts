@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../../http/routes.js';
 import { errorResponse } from '../common.schemas.js';
 import { READ } from '../http/access.js';
-import { CountedPagingHeaders, setPagingHeaders } from '../http/paging.js';
+import { CountedPagingHeaders, pageReply } from '../http/paging.js';
 import { propertyRoutes, textProperties } from '../property-routes.js';
 import type { SourceMetadata } from './source-document.js';
 import { SourceDoc, SourceListQuerySchema, SourceParams } from './sources.schemas.js';
@@ -17,11 +17,7 @@ export function sourcesRoutes(sources: SourcesService, publicUrl: string): Route
       method: 'get', path: '/sources', operationId: 'GET_sources', head: 'HEAD_sources', ...READ, tags,
       summary: 'List sources', query: SourceListQuerySchema,
       responses: { 200: { description: 'A page of sources', schema: z.array(SourceDoc), headers: CountedPagingHeaders }, 400: errorResponse('Invalid query') },
-      handler: async ({ query, req, res }) => {
-        const page = await sources.list(query);
-        setPagingHeaders(req, res, publicUrl, page, { reverse: query.reverse_order });
-        return page.items;
-      },
+      handler: async (ctx) => pageReply(ctx, publicUrl, await sources.list(ctx.query), { reverse: ctx.query.reverse_order }),
     }),
     defineRoute({
       method: 'get', path: '/sources/:sourceId', operationId: 'GET_sources-sourceId', head: 'HEAD_sources-sourceId', ...READ, tags,

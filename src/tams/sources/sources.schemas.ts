@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { QueryOutput } from '../../http/routes.js';
 import { ContentFormat, IdParams, Tags, Uuid } from '../common.schemas.js';
-import { PageQuery } from '../http/paging.js';
-import { QueryBoolean, QueryUuidList, TagQuery } from '../http/query.js';
+import { sortedListingQuery } from '../http/paging.js';
+import { QueryUuidList } from '../http/query.js';
 
 /** source.json */
 export const SourceDoc = z
@@ -30,9 +30,6 @@ export const SourceListQuerySchema = z.strictObject({
   label: z.string().optional().meta({ description: 'Only sources with exactly this label' }),
   format: ContentFormat.optional(),
   collected_by_ids: QueryUuidList.optional().meta({ description: 'Sources collected by one of these sources; empty: sources collected by none' }),
-  sort_by: z.enum(SOURCE_SORTS).optional().meta({ description: '`created` (default) and `updated` newest first, `label` alphabetical (unlabelled last)' }),
-  reverse_order: QueryBoolean.optional(),
-  ...TagQuery,
-  ...PageQuery,
+  ...sortedListingQuery(SOURCE_SORTS, '`created` (default) and `updated` newest first, `label` alphabetical (unlabelled last)'),
 });
 export type SourceListQuery = QueryOutput<typeof SourceListQuerySchema>;
