@@ -4,7 +4,7 @@ import { eventOutbox } from '../../src/events/outbox.tables.js';
 import { tamsFlowCollections, tamsFlows } from '../../src/tams/flows/flows.tables.js';
 import { tamsSources } from '../../src/tams/sources/sources.tables.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { audioFlow, newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoFlow } from '../helpers/tams.js';
+import { audioFlow, conformant, newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoFlow } from '../helpers/tams.js';
 
 let t: TestApp;
 let api: TamsClient;
@@ -214,7 +214,7 @@ describe('invalid flow PUTs', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(JSON.stringify([res.body.summary, res.body.message]), JSON.stringify(body)).toMatch(message);
     }
-    const malformed = await t.http.put(`/tams/flows/${id}`).set('Authorization', `Bearer ${t.adminToken}`).set('Content-Type', 'application/json').send('{"id": ');
+    const malformed = conformant(await t.http.put(`/tams/flows/${id}`).set('Authorization', `Bearer ${t.adminToken}`).set('Content-Type', 'application/json').send('{"id": '));
     expect(malformed.status).toBe(400);
     expect(malformed.headers['content-type']).toBe('application/json');
     expect(malformed.body.summary).toMatch(/malformed JSON/);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { audioFlow, newId, tamsClient, type TamsClient } from '../helpers/tams.js';
+import { audioFlow, conformant, newId, tamsClient, type TamsClient } from '../helpers/tams.js';
 import { tamsSpec } from '../helpers/tams-spec.js';
 
 /** TAMS wire conventions: JSON errors everywhere, exact content type, 404/405/413/415, and the OpenAPI document. */
@@ -22,7 +22,7 @@ describe('TAMS wire conventions', () => {
     const post = await api.post('/flows', {});
     expect(post.status).toBe(405);
     expect(post.headers.allow).toBe('GET, HEAD');
-    const patch = await t.http.patch(`/tams/flows/${newId()}`).set('Authorization', `Bearer ${t.adminToken}`).send({});
+    const patch = conformant(await t.http.patch(`/tams/flows/${newId()}`).set('Authorization', `Bearer ${t.adminToken}`).send({}));
     expect(patch.status).toBe(405);
     expect(patch.headers.allow).toBe('GET, HEAD, PUT, DELETE');
     expect(patch.headers['content-type']).toBe('application/json');
@@ -30,7 +30,7 @@ describe('TAMS wire conventions', () => {
 
   it('answers 415 for a body that is not JSON and 413 for one over the limit, writing nothing', async () => {
     const id = newId();
-    const text = await t.http.put(`/tams/flows/${id}`).set('Authorization', `Bearer ${t.adminToken}`).set('Content-Type', 'text/plain').send('hello');
+    const text = conformant(await t.http.put(`/tams/flows/${id}`).set('Authorization', `Bearer ${t.adminToken}`).set('Content-Type', 'text/plain').send('hello'));
     expect(text.status).toBe(415);
     expect(text.headers['content-type']).toBe('application/json');
     const huge = await api.put(`/flows/${id}`, audioFlow(id, newId(), { description: 'x'.repeat(20_000) }));
