@@ -6,24 +6,17 @@
  * PostgreSQL when DATABASE_URL is set (a fresh database per part), else in-memory PGlite.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { connect } from 'amqplib';
 import autocannon from 'autocannon';
 import { eq, sql } from 'drizzle-orm';
-import { createApp } from '../src/app.js';
 import { users } from '../src/auth/auth.tables.js';
-import { loadConfig } from '../src/config.js';
-import { createContext, ensureBootstrapAccounts } from '../src/context.js';
-import { openDatabase, type Database } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
 import { AmqpPublisher } from '../src/events/amqp-publisher.js';
 import { recordEvent } from '../src/events/outbox.js';
 import { eventConsumers, eventOutbox } from '../src/events/outbox.tables.js';
 import { DEFAULT_BATCH_SIZE, OutboxConsumer } from '../src/events/outbox-consumer.js';
 import { EventSequencer } from '../src/events/sequencer.js';
-import { freshDatabase, silent, type BenchDatabase } from './support.js';
+import { type BenchDatabase, freshDatabase, silent, startBenchApp } from './harness.js';
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const BACKLOG = 100_000;
@@ -119,36 +112,15 @@ async function outboxInsertCost(database: Database, n: number) {
 
 /** PATCH /api/users/{name} (a cheap write: no password hashing) against a real listening app, alone and under load. */
 async function patchLatency(bench: BenchDatabase, amqpUrl: string | undefined) {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'ms-bench-events-'));
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    SUPERUSER_PASSWORD: 'bench-admin-password',
-    JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
-    SECRETS_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
-    LOG_LEVEL: 'silent',
-    ...(amqpUrl ? { AMQP_URL: amqpUrl, AMQP_EXCHANGE: `ms-bench-${randomBytes(3).toString('hex')}` } : {}),
-  });
-  // Each app gets its own pool on Postgres, as a separate process would.
-  const database = bench.url ? openDatabase({ url: bench.url }) : bench.database;
-  const ctx = createContext(config, database, silent);
-  await ensureBootstrapAccounts(ctx);
-  await ctx.users.ensureUser('latency-bench', 'latency-bench-password', false);
-  const server = createApp(ctx).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  for (const w of ctx.workers) w.start();
+  const exchange = `ms-bench-${randomBytes(3).toString('hex')}`;
+  const app = await startBenchApp(bench, amqpUrl ? { AMQP_URL: amqpUrl, AMQP_EXCHANGE: exchange } : {});
   try {
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const login = await fetch(`${base}/api/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'bench-admin-password' }),
-    });
-    const { token } = (await login.json()) as { token: string };
+    await app.ctx.users.ensureUser('latency-bench', 'latency-bench-password', false);
     const load = async (connections: number, duration: number) => {
       const result = await autocannon({
-        url: `${base}/api/users/latency-bench`,
+        url: `${app.baseUrl}/api/users/latency-bench`,
         method: 'PATCH',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ disabled: false }),
         connections,
         duration,
@@ -159,11 +131,8 @@ async function patchLatency(bench: BenchDatabase, amqpUrl: string | undefined) {
     await load(4, 2); // warm-up
     return { one: await load(1, 5), eight: await load(8, 5) };
   } finally {
-    await Promise.all(ctx.workers.map((w) => w.stop()));
-    await new Promise((r) => server.close(r));
-    if (database !== bench.database) await database.close();
-    rmSync(dataDir, { recursive: true, force: true });
-    if (amqpUrl) await deleteExchange(config.amqpExchange);
+    await app.close();
+    if (amqpUrl) await deleteExchange(exchange);
   }
 }
 

@@ -11,7 +11,7 @@ import type { Db } from '../src/db/client.js';
 import { searchConditions } from '../src/media/media-search.repo.js';
 import type { MediaSearch } from '../src/media/media-search.schemas.js';
 import { media } from '../src/media/media.tables.js';
-import { freshDatabase, loadFromChild, percentiles, startBenchApp, type BenchApp } from './support.js';
+import { freshDatabase, loadFromChild, percentiles, startBenchApp, type BenchApp } from './harness.js';
 
 const CONNECTIONS = 16;
 const DURATION_S = 10;
@@ -23,9 +23,9 @@ const FS_STORE = { type: 'FilesystemStore', bucket: 'bench', s3_url: '' };
 const fmt = (n: number, digits = 1) => n.toFixed(digits).padStart(7);
 
 async function call(app: BenchApp, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${app.base}${path}`, {
+  const res = await fetch(`${app.baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (res.status !== 200 && res.status !== 204) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -33,13 +33,13 @@ async function call(app: BenchApp, method: string, path: string, body?: unknown)
 }
 
 async function singleRecords(app: BenchApp) {
-  const headers = { authorization: `Bearer ${app.token}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' };
   await call(app, 'POST', '/api/media', { pid: 'read-me', pid_type: 'DEMO', store_config: FS_STORE, tags: ['bench'], metadata: { title: 'x' } });
-  const read = { url: `${app.base}/api/media/read-me`, headers, connections: CONNECTIONS };
+  const read = { url: `${app.baseUrl}/api/media/read-me`, headers, connections: CONNECTIONS };
   await loadFromChild({ ...read, seconds: 2 }); // warm-up
   const reads = await loadFromChild({ ...read, seconds: DURATION_S });
   const creates = await loadFromChild({
-    url: `${app.base}/api/media`,
+    url: `${app.baseUrl}/api/media`,
     method: 'POST',
     headers,
     body: JSON.stringify({ pid: 'created-[<id>]', pid_type: 'DEMO', store_config: FS_STORE, identifiers: {}, metadata: { title: 'x' }, tags: ['bench'] }),

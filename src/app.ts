@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import cors from 'cors';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
@@ -16,8 +15,8 @@ import { mediaRouteTables } from './media/setup.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http/routes.js';
 import { createRegistry, generateDocument } from './openapi/document.js';
 import { signedUrlRoutes } from './stores/signed-url.routes.js';
-
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+import { tamsRouter } from './tams/tams.router.js';
+import { version } from './version.js';
 
 const Hello = z.object({ msg: z.string() }).meta({ id: 'Hello' });
 
@@ -50,7 +49,12 @@ export function createApp(ctx: AppContext): Express {
   app.use(helmet({ crossOriginResourcePolicy: false }));
   // Closed unless CORS_ORIGINS lists origins.
   if (ctx.config.corsOrigins.length) {
-    app.use(cors({ origin: ctx.config.corsOrigins, exposedHeaders: ['Link', 'X-Request-Id', 'X-Paging-NextKey', 'X-Paging-Limit'] }));
+    app.use(
+      cors({
+        origin: ctx.config.corsOrigins,
+        exposedHeaders: ['Link', 'Location', 'X-Request-Id', 'X-Paging-NextKey', 'X-Paging-Limit', 'X-Paging-Count', 'X-Paging-Reverse-Order', 'X-Paging-Timerange'],
+      }),
+    );
   }
 
   app.get('/healthz', (_req, res) => {
@@ -92,6 +96,8 @@ export function createApp(ctx: AppContext): Express {
   });
   oauth.use(oauth2ErrorHandler(ctx.logger));
 
+  const tams = tamsRouter({ tams: ctx.tams, config: ctx.config, logger: ctx.logger, authenticate: ctx.authenticateTams, registry });
+
   if (ctx.config.openapiDocs) mountDocs(api, () => generateDocument(registry, version));
   api.use((req) => {
     throw notFound(`no such endpoint: ${req.method} ${req.baseUrl}${req.path}`);
@@ -100,6 +106,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use('/api', api);
   app.use('/oauth2', oauth);
+  app.use('/tams', tams);
   app.use((req) => {
     throw notFound(`no such endpoint: ${req.method} ${req.path}`);
   });

@@ -86,6 +86,8 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   SHUTDOWN_TIMEOUT_SECONDS: int(25, 1),
   OPENAPI_DOCS: bool(true),
+  TAMS_MIN_OBJECT_TIMEOUT_SECONDS: int(600, 300),
+  TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS: int(300, 30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -117,6 +119,8 @@ export interface Config {
   trustProxy: string | undefined;
   shutdownTimeoutSeconds: number;
   openapiDocs: boolean;
+  /** TAMS: how long allocated objects wait to be registered, and how long presigned URLs stay valid (advertised by /tams/service). */
+  tams: { minObjectTimeoutSeconds: number; minPresignedUrlTimeoutSeconds: number };
 }
 
 /** Parse the environment; throws ConfigError with one line naming the offending variable. */
@@ -132,6 +136,10 @@ export function parseEnv(env: NodeJS.ProcessEnv): z.output<typeof envSchema> {
   }
   if ((e.OAUTH_CLIENT_ID === undefined) !== (e.OAUTH_CLIENT_SECRET === undefined)) {
     throw new ConfigError('invalid configuration: OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET must be set together');
+  }
+  // TAMS: presigned URLs must not outlive the objects they let a client write.
+  if (e.TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS > e.TAMS_MIN_OBJECT_TIMEOUT_SECONDS) {
+    throw new ConfigError('invalid configuration: TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS must not exceed TAMS_MIN_OBJECT_TIMEOUT_SECONDS');
   }
   return e;
 }
@@ -196,5 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     openapiDocs: e.OPENAPI_DOCS,
+    tams: {
+      minObjectTimeoutSeconds: e.TAMS_MIN_OBJECT_TIMEOUT_SECONDS,
+      minPresignedUrlTimeoutSeconds: e.TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS,
+    },
   };
 }

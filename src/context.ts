@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { bearerAuthenticator, type Authenticator } from './auth/authenticate.js';
+import { bearerAuthenticator, bearerOrBasicAuthenticator, type Authenticator } from './auth/authenticate.js';
 import { ClientsService } from './auth/clients.service.js';
 import { TokenService } from './auth/tokens.js';
 import { UsersService } from './auth/users.service.js';
@@ -9,6 +9,7 @@ import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
 import { createMedia, type MediaCapability } from './media/setup.js';
 import { createStores, type StoresCapability } from './stores/setup.js';
+import { createTams, type TamsCapability } from './tams/setup.js';
 
 /** A dependency /readyz reports on. `check` throws when the dependency is down. */
 export interface ReadinessCheck {
@@ -40,7 +41,11 @@ export interface AppContext {
   stores: StoresCapability;
   /** Identifier types, S3 and store configs, media records, search and history. */
   media: MediaCapability;
+  /** TAMS: flows, sources, profiles and the service document. */
+  tams: TamsCapability;
   authenticate: Authenticator;
+  /** /tams also accepts HTTP Basic with a user's password. */
+  authenticateTams: Authenticator;
   readiness: ReadinessCheck[];
   workers: BackgroundWorker[];
 }
@@ -55,6 +60,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const media = createMedia(config, db, stores, logger);
   // Signed URLs and deletions find stores through the store_configs table: after a restart and on every replica.
   stores.resolver = media.resolver;
+  const authenticate = bearerAuthenticator(tokens, users, clients);
   return {
     config,
     database,
@@ -66,7 +72,9 @@ export function createContext(config: Config, database: Database, logger: Logger
     events: events.service,
     stores,
     media,
-    authenticate: bearerAuthenticator(tokens, users, clients),
+    tams: createTams(config, db),
+    authenticate,
+    authenticateTams: bearerOrBasicAuthenticator(authenticate, users),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
     workers: [...events.workers, ...stores.workers, ...media.workers],
   };

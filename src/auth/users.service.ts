@@ -38,6 +38,13 @@ export class UsersService {
     return ok && !user.disabled ? user : undefined;
   }
 
+  /** HTTP Basic: the principal of the active user with these credentials, with every scope the role allows. */
+  async principalForPassword(username: string, password: string): Promise<Principal | undefined> {
+    const user = await this.authenticatePassword(username, password);
+    if (!user) return undefined;
+    return { kind: 'user', name: user.username, isAdmin: user.isAdmin, scopes: new Set(scopesForRole(user.isAdmin)) };
+  }
+
   async login(username: string, password: string): Promise<string> {
     const user = await this.authenticatePassword(username, password);
     if (!user) throw unauthorized('invalid username or password');

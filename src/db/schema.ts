@@ -6,3 +6,7 @@ export * from '../media/s3-configs.tables.js';
 export * from '../media/store-configs.tables.js';
 export * from '../media/media.tables.js';
 export * from '../media/history.tables.js';
+export * from '../tams/service/service.tables.js';
+export * from '../tams/profiles/profiles.tables.js';
+export * from '../tams/sources/sources.tables.js';
+export * from '../tams/flows/flows.tables.js';

@@ -28,6 +28,7 @@ export const unauthorized = (message = 'authentication required') =>
   new ApiError(401, message, undefined, { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (message = 'forbidden') => new ApiError(403, message);
 export const notFound = (message: string) => new ApiError(404, message);
+export const methodNotAllowed = (message: string, allow: string) => new ApiError(405, message, undefined, { Allow: allow });
 export const conflict = (message: string, detail?: unknown) => new ApiError(409, message, detail);
 export const payloadTooLarge = (message: string) => new ApiError(413, message);
 export const unsupportedMediaType = (message: string) => new ApiError(415, message);

@@ -8,6 +8,11 @@ export function createRegistry(): OpenAPIRegistry {
     bearerFormat: 'JWT',
     description: 'A token from `POST /api/login` or `POST /oauth2/token`.',
   });
+  registry.registerComponent('securitySchemes', 'basicAuth', {
+    type: 'http',
+    scheme: 'basic',
+    description: "A user's username and password (accepted by `/tams` only).",
+  });
   return registry;
 }
 

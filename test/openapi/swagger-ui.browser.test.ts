@@ -33,9 +33,11 @@ describe.runIf(enabled)('Swagger UI in a real browser', () => {
     expect(token).toMatch(/^ey/);
 
     await page.locator('.auth-wrapper .authorize').click();
-    await page.locator('.auth-container input[type=text]').fill(token);
-    await page.getByRole('button', { name: 'Apply credentials' }).click();
-    await page.getByRole('button', { name: 'Close' }).click();
+    // The dialog offers bearerAuth and (for /tams) basicAuth; the token goes to the first.
+    const bearer = page.locator('.auth-container', { hasText: 'bearerAuth' });
+    await bearer.locator('input[type=text]').fill(token);
+    await bearer.getByRole('button', { name: 'Apply credentials' }).click();
+    await page.getByRole('button', { name: 'Close' }).first().click();
 
     const listUsers = page.locator('#operations-Users-listUsers');
     await listUsers.locator('.opblock-summary').click();
@@ -45,6 +47,15 @@ describe.runIf(enabled)('Swagger UI in a real browser', () => {
     await expect.poll(() => usersResponse.locator('.response-col_status').first().innerText()).toBe('200');
     const users = JSON.parse(await usersResponse.locator('.response-col_description pre').first().innerText()) as { users: { username: string }[] };
     expect(users.users.map((u) => u.username)).toContain(ADMIN.username);
+
+    // The TAMS operations are in the same document, and the bearer token works for them too.
+    const listFlows = page.locator('#operations-TAMS_Flows-GET_flows');
+    await listFlows.locator('.opblock-summary').click();
+    await listFlows.getByRole('button', { name: 'Try it out' }).click();
+    await listFlows.getByRole('button', { name: 'Execute' }).click();
+    const flowsResponse = listFlows.locator('.live-responses-table .response');
+    await expect.poll(() => flowsResponse.locator('.response-col_status').first().innerText()).toBe('200');
+    expect(JSON.parse(await flowsResponse.locator('.response-col_description pre').first().innerText())).toEqual([]);
     await page.close();
   }, 60_000);
 });

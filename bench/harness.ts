@@ -1,19 +1,19 @@
 /**
- * What the benchmarks share: a fresh database (PostgreSQL when DATABASE_URL is set, dropped
- * afterwards; else in-memory PGlite) and the real app on a listening port.
+ * What benchmarks share: a fresh migrated database (PostgreSQL when DATABASE_URL is set, else
+ * in-memory PGlite) and the real app listening on a local port.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { createContext, ensureBootstrapAccounts, type AppContext } from '../src/context.js';
-import { openDatabase, type Database } from '../src/db/client.js';
+import { type AppContext, createContext, ensureBootstrapAccounts } from '../src/context.js';
+import { type Database, openDatabase } from '../src/db/client.js';
 import { createLogger } from '../src/http/logging.js';
 import { adminQuery, withDatabase } from '../test/setup/global.js';
 
@@ -25,16 +25,17 @@ export interface BenchDatabase {
   close(): Promise<void>;
 }
 
-export async function freshDatabase(label: string): Promise<BenchDatabase> {
+/** `name` tags the PostgreSQL database (ms_bench_<name>_<random>), dropped by `close`. */
+export async function freshDatabase(name: string): Promise<BenchDatabase> {
   const server = process.env.DATABASE_URL;
   if (!server) {
     const database = openDatabase({});
     await database.migrate();
     return { database, url: undefined, close: () => database.close() };
   }
-  const name = `ms_bench_${label}_${randomBytes(3).toString('hex')}`;
-  await adminQuery(server, `create database ${name}`);
-  const url = withDatabase(server, name);
+  const dbName = `ms_bench_${name}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(server, `create database ${dbName}`);
+  const url = withDatabase(server, dbName);
   const database = openDatabase({ url });
   await database.migrate();
   return {
@@ -42,50 +43,55 @@ export async function freshDatabase(label: string): Promise<BenchDatabase> {
     url,
     close: async () => {
       await database.close();
-      await adminQuery(server, `drop database if exists ${name} with (force)`);
+      await adminQuery(server, `drop database if exists ${dbName} with (force)`);
     },
   };
 }
 
-export const BENCH_ADMIN_PASSWORD = 'bench-admin-password';
+export const BENCH_ADMIN = { username: 'admin', password: 'bench-admin-password' };
 
 export interface BenchApp {
   ctx: AppContext;
-  base: string;
-  /** A bearer token of the administrator. */
-  token: string;
+  baseUrl: string;
+  /** A bearer token of the bootstrap administrator. */
+  adminToken: string;
   close(): Promise<void>;
 }
 
-/** The real app (its own pool on PostgreSQL, as a separate process would have) on 127.0.0.1. */
+/**
+ * The app on `bench`'s data, listening on 127.0.0.1, with its background workers running. On
+ * PostgreSQL it gets a pool of its own, as a separate process would.
+ */
 export async function startBenchApp(bench: BenchDatabase, env: Record<string, string> = {}): Promise<BenchApp> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ms-bench-'));
   const config = loadConfig({
     DATA_DIR: dataDir,
-    SUPERUSER_PASSWORD: BENCH_ADMIN_PASSWORD,
+    PUBLIC_URL: baseUrl,
+    SUPERUSER_PASSWORD: BENCH_ADMIN.password,
     JWT_SECRET: 'bench-jwt-secret-0123456789abcdef0123456789',
     SECRETS_KEY: '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff',
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const database = bench.url ? openDatabase({ url: bench.url, poolSize: config.databasePoolSize }) : bench.database;
+  const database = bench.url ? openDatabase({ url: bench.url }) : bench.database;
   const ctx = createContext(config, database, silent);
   await ensureBootstrapAccounts(ctx);
-  const server: Server = createApp(ctx).listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
+  server.on('request', createApp(ctx));
   for (const w of ctx.workers) w.start();
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const login = await fetch(`${base}/api/login`, {
+  const login = await fetch(`${baseUrl}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: BENCH_ADMIN_PASSWORD }),
+    body: JSON.stringify(BENCH_ADMIN),
   });
   const { token } = (await login.json()) as { token: string };
   return {
     ctx,
-    base,
-    token,
-    async close() {
+    baseUrl,
+    adminToken: token,
+    close: async () => {
       await Promise.all(ctx.workers.map((w) => w.stop()));
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
