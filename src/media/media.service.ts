@@ -110,7 +110,7 @@ export class MediaService {
 
   /**
    * Creates every record or none: the records, their store configs where new, history rows
-   * and events in one transaction, with one INSERT per thousand records. Rule violations are
+   * and events in one transaction, all records in one INSERT. Rule violations are
    * reported together (422, each naming its item); a taken pid or store key is a 409.
    */
   async createMany(change: Change, inputs: MediaCreate[], options: { single?: boolean } = {}): Promise<MediaView[]> {
