@@ -4,7 +4,6 @@ import { insertEventsFrom } from '../events/outbox.js';
 import { configHistory, mediaHistory, type ConfigResource } from './history.tables.js';
 
 export type MediaHistoryRow = typeof mediaHistory.$inferSelect;
-export type NewMediaHistoryRow = typeof mediaHistory.$inferInsert;
 export type ConfigHistoryRow = typeof configHistory.$inferSelect;
 export type NewConfigHistoryRow = typeof configHistory.$inferInsert;
 

@@ -5,10 +5,12 @@ import { media } from './media.tables.js';
 
 /**
  * The WHERE clause of a media search. Each condition is written so an index answers it:
- * GIN (array_ops) on tags for `&&` and `@>`; GIN (jsonb_ops) on identifiers and metadata for
- * `@>`, `?` and `@?`; trigram GIN on pid, and on `media_identifiers_text(identifiers)`, for
- * wildcards; btree on pid_type, store_status and (store_config, store_key). Conditions that an
- * index only narrows down (containment, trigram matches) are rechecked exactly.
+ * GIN (array_ops) on tags for `&&` and `@>`; GIN (jsonb_ops) on identifiers for `@>` and `?`
+ * and on metadata for key-exists; GIN (jsonb_path_ops) on metadata for equality (`@>`); a
+ * text_pattern_ops btree on pid for prefixes and trigram GIN on pid and on
+ * `media_identifiers_text(identifiers)` for other wildcards; btree on pid_type, store_status
+ * and (store_config, store_key). Conditions that an index only narrows down (containment,
+ * trigram matches) are rechecked exactly.
  */
 export function searchConditions(q: MediaSearch): SQL | undefined {
   const conditions: (SQL | undefined)[] = [];
