@@ -8,6 +8,7 @@ import type { Database, Db } from './db/client.js';
 import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
 import { createMedia, type MediaCapability } from './media/setup.js';
+import { signedUploadHooks } from './transfer/signed-upload.js';
 import { createStores, type StoresCapability } from './stores/setup.js';
 import { createTams, type TamsCapability } from './tams/setup.js';
 
@@ -60,6 +61,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const media = createMedia(config, db, stores, logger);
   // Signed URLs and deletions find stores through the store_configs table: after a restart and on every replica.
   stores.resolver = media.resolver;
+  stores.hooks = signedUploadHooks(media.media);
   const authenticate = bearerAuthenticator(tokens, users, clients);
   return {
     config,
