@@ -38,7 +38,7 @@ export interface AppContext {
   events: EventsService;
   /** Byte stores, signed local URLs and the hooks the media capability plugs into them. */
   stores: StoresCapability;
-  /** TAMS: flows, sources, profiles and the service document. */
+  /** TAMS: flows, sources, profiles, webhooks and the service document. */
   tams: TamsCapability;
   authenticate: Authenticator;
   /** /tams also accepts HTTP Basic with a user's password. */
@@ -55,6 +55,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   const events = createEvents(config, db, logger);
   const stores = createStores(config, logger);
   const authenticate = bearerAuthenticator(tokens, users, clients);
+  const tams = createTams(config, db, { sequencer: events.sequencer, logger });
   return {
     config,
     database,
@@ -65,11 +66,11 @@ export function createContext(config: Config, database: Database, logger: Logger
     clients,
     events: events.service,
     stores,
-    tams: createTams(config, db),
+    tams,
     authenticate,
     authenticateTams: bearerOrBasicAuthenticator(authenticate, users),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
-    workers: [...events.workers, ...stores.workers],
+    workers: [...events.workers, ...stores.workers, ...tams.workers],
   };
 }
 

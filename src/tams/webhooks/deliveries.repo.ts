@@ -1,0 +1,121 @@
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { ACTIVE_STATUSES } from './webhooks.repo.js';
+import { tamsWebhookDeliveries, tamsWebhooks } from './webhooks.tables.js';
+
+const d = tamsWebhookDeliveries;
+export type DeliveryRow = typeof d.$inferSelect;
+export type NewDelivery = Omit<typeof d.$inferInsert, 'id' | 'head' | 'due' | 'attempts' | 'leaseOwner' | 'leaseUntil'>;
+
+const inMs = (ms: number) => sql`now() + make_interval(secs => ${ms / 1000}::float8)`;
+// A constant of this service's, first half of the two-key advisory lock on a delivery queue.
+const QUEUE_LOCK_CLASS = 727_010;
+const INSERT_CHUNK = 1_000;
+
+/**
+ * Serialises, per (webhook, ordering key) queue, the writers that decide which row is the head:
+ * the fan-out adding rows and a delivery removing the head and promoting the next. Taken in a
+ * fixed order.
+ */
+async function lockQueues(tx: Db, queues: string[]): Promise<void> {
+  await tx.execute(sql`
+    select pg_advisory_xact_lock(${QUEUE_LOCK_CLASS}, hashtext(q))
+    from (select jsonb_array_elements_text(${JSON.stringify([...new Set(queues)].sort())}::jsonb) as q order by 1) queues`);
+}
+
+const queueOf = (webhookId: string, orderingKey: string) => `${webhookId} ${orderingKey}`;
+
+/**
+ * Appends deliveries (in event order) to their queues. The first row of a queue that had
+ * nothing waiting becomes its head; the others wait behind it. Rows already queued (the same
+ * event for the same webhook) are skipped.
+ */
+export async function enqueue(tx: Db, rows: NewDelivery[]): Promise<void> {
+  if (rows.length === 0) return;
+  const queues = [...new Set(rows.map((r) => queueOf(r.webhookId, r.orderingKey)))];
+  await lockQueues(tx, queues);
+  // After the locks: a new statement, so it sees what the deliveries that held them committed.
+  const waiting = (await tx.execute(sql`
+    select q from jsonb_array_elements_text(${JSON.stringify(queues)}::jsonb) as q
+    where exists (
+      select 1 from ${d} where ${d.webhookId} = split_part(q, ' ', 1)::uuid and ${d.orderingKey} = substr(q, 38)
+    )`)) as unknown as { rows: { q: string }[] };
+  const started = new Set(waiting.rows.map((r) => r.q));
+  const values = rows.map((r) => {
+    const queue = queueOf(r.webhookId, r.orderingKey);
+    const head = !started.has(queue);
+    started.add(queue);
+    return { ...r, head };
+  });
+  for (let i = 0; i < values.length; i += INSERT_CHUNK) {
+    await tx
+      .insert(d)
+      .values(values.slice(i, i + INSERT_CHUNK))
+      .onConflictDoNothing({ target: [d.webhookId, d.eventId] });
+  }
+}
+
+/**
+ * Leases up to `limit` heads that are due, oldest first, of webhooks that are on. Rows another
+ * replica is leasing right now are skipped (SKIP LOCKED), and a lease that expired (its holder
+ * died mid-delivery) makes the row due again.
+ */
+export async function claimDue(db: Db, owner: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+  const due = db
+    .select({ id: d.id })
+    .from(d)
+    .innerJoin(tamsWebhooks, eq(tamsWebhooks.id, d.webhookId))
+    .where(
+      and(
+        eq(d.head, true),
+        lte(d.due, sql`now()`),
+        or(isNull(d.leaseUntil), lt(d.leaseUntil, sql`now()`)),
+        inArray(tamsWebhooks.status, ACTIVE_STATUSES),
+      ),
+    )
+    .orderBy(asc(d.id))
+    .limit(limit)
+    .for('update', { of: d, skipLocked: true });
+  const rows = await db.update(d).set({ leaseOwner: owner, leaseUntil: inMs(leaseMs) }).where(inArray(d.id, due)).returning();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/**
+ * The receiver has it: removes the row and makes the next of its queue the head. False (and
+ * nothing changed) when the row is gone or our lease was taken over meanwhile; the other holder
+ * then finishes the job.
+ */
+export async function complete(db: Db, row: DeliveryRow, owner: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await lockQueues(tx, [queueOf(row.webhookId, row.orderingKey)]);
+    const removed = await tx
+      .delete(d)
+      .where(and(eq(d.id, row.id), eq(d.leaseOwner, owner)))
+      .returning({ id: d.id });
+    if (removed.length === 0) return false;
+    const next = tx
+      .select({ id: d.id })
+      .from(d)
+      .where(and(eq(d.webhookId, row.webhookId), eq(d.orderingKey, row.orderingKey)))
+      .orderBy(asc(d.id))
+      .limit(1);
+    await tx.update(d).set({ head: true, due: sql`now()` }).where(inArray(d.id, next));
+    return true;
+  });
+}
+
+/** A failed attempt: the row stays the head of its queue and is due again after `delayMs`. */
+export async function retryLater(db: Db, row: DeliveryRow, owner: string, delayMs: number): Promise<void> {
+  await db
+    .update(d)
+    .set({ attempts: row.attempts + 1, due: inMs(delayMs), leaseOwner: null, leaseUntil: null })
+    .where(and(eq(d.id, row.id), eq(d.leaseOwner, owner)));
+}
+
+/** Drops every delivery waiting for a webhook (it was switched off); returns how many. */
+export async function discardAll(tx: Db, webhookId: string): Promise<number> {
+  const gone = (await tx.execute(sql`
+    with gone as (delete from ${d} where ${d.webhookId} = ${webhookId} returning 1)
+    select count(*)::int as n from gone`)) as unknown as { rows: { n: number }[] };
+  return gone.rows[0]?.n ?? 0;
+}
