@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { ACTIVE_STATUSES } from './webhooks.repo.js';
 import { tamsWebhookDeliveries, tamsWebhooks } from './webhooks.tables.js';
@@ -110,6 +110,14 @@ export async function retryLater(db: Db, row: DeliveryRow, owner: string, delayM
     .update(d)
     .set({ attempts: row.attempts + 1, due: inMs(delayMs), leaseOwner: null, leaseUntil: null })
     .where(and(eq(d.id, row.id), eq(d.leaseOwner, owner)));
+}
+
+/** The webhook changed (a fixed url, a new key): what was waiting for a retry is due now, its failures forgotten. */
+export async function retryNow(tx: Db, webhookId: string): Promise<void> {
+  await tx
+    .update(d)
+    .set({ due: sql`now()`, attempts: 0 })
+    .where(and(eq(d.webhookId, webhookId), eq(d.head, true), gt(d.attempts, 0)));
 }
 
 /** Drops every delivery waiting for a webhook (it was switched off); returns how many. */

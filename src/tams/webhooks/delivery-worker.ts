@@ -108,8 +108,8 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
     const hooks = new Map((await webhooks.webhooksByIds(db, [...new Set(rows.map((r) => r.webhookId))])).map((h) => [h.id, h]));
     for (const row of rows) {
       const hook = hooks.get(row.webhookId);
-      // Deleted meanwhile: its deliveries went with it.
-      if (!hook) continue;
+      // Deleted or switched off meanwhile: its deliveries went with it.
+      if (!hook || !webhooks.ACTIVE_STATUSES.includes(hook.status)) continue;
       const attempt = this.attempt(row, hook).finally(() => {
         this.inFlight.delete(attempt);
         this.wake();

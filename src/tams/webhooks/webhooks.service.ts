@@ -7,7 +7,7 @@ import type { EventSequencer } from '../../events/sequencer.js';
 import { badRequest, notFound } from '../../http/errors.js';
 import { fetchPage, type Page } from '../http/paging.js';
 import type { ApiKeys } from './api-keys.js';
-import { discardAll } from './deliveries.repo.js';
+import { discardAll, retryNow } from './deliveries.repo.js';
 import type { UrlPolicy } from './url-policy.js';
 import { toWebhookDoc, webhookChanged } from './webhook-document.js';
 import * as repo from './webhooks.repo.js';
@@ -125,6 +125,7 @@ export class WebhooksService {
       const unchanged = Object.entries(next).every(([k, v]) => isDeepStrictEqual(current[k as keyof repo.WebhookRow], v));
       if (unchanged) return toWebhookDoc(current);
       const row = await repo.updateWebhook(tx, id, next);
+      if (isOn(row.status)) await retryNow(tx, id);
       await recordEvent(tx, webhookChanged('updated', row, principal.name));
       return toWebhookDoc(row);
     });

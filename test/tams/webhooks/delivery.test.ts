@@ -1,14 +1,13 @@
-import { and, asc, gt, like } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSequencer } from '../../../src/events/sequencer.js';
 import { recordEvents } from '../../../src/events/outbox.js';
-import { eventOutbox } from '../../../src/events/outbox.tables.js';
 import type { SegmentEventShaper } from '../../../src/tams/webhooks/segment-shaping.js';
 import { createWebhooks } from '../../../src/tams/webhooks/setup.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { audioFlow, multiFlow, newId, outboxMark, tamsClient, type TamsClient, videoFlow } from '../../helpers/tams.js';
 import { type Delivery, expectSpecWebhookBody, WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { expectSameEvents, type OutboxEvent, recordedSince, resourceOf } from '../../helpers/webhook-session.js';
 
 /**
  * A receiver on 127.0.0.1 records what the store POSTs during a session driven through the real
@@ -33,36 +32,6 @@ afterAll(async () => {
   await receiver.down();
 });
 
-interface OutboxEvent {
-  id: number;
-  type: string;
-  subject: string;
-  created: Date;
-  payload: { event_type: string; event: Record<string, unknown>; filter: { flow_id?: string; source_id: string; flow_collected_by?: string[]; source_collected_by: string[] } };
-}
-
-/** The TAMS events recorded after `mark`, with their public ids (sequenced by now: the fan-out has read them). */
-async function recordedSince(mark: number): Promise<OutboxEvent[]> {
-  await new EventSequencer(t.db()).sequenceAll();
-  const rows = await t.db().select().from(eventOutbox).where(and(gt(eventOutbox.seq, mark), like(eventOutbox.type, 'tams.%'))).orderBy(asc(eventOutbox.id));
-  return rows.filter((r) => /^tams\.(flows|sources)\./.test(r.type)).map((r) => ({ ...r, id: r.id! }) as OutboxEvent);
-}
-
-const keyOf = (e: { event_type: string; event: Record<string, unknown> }) =>
-  e.event_type.startsWith('flows/')
-    ? `flow ${(e.event.flow_id ?? (e.event.flow as { id: string }).id) as string}`
-    : `source ${(e.event.source_id ?? (e.event.source as { id: string }).id) as string}`;
-
-/** Deliveries per flow or source, in the order they arrived. */
-function perResource(bodies: Delivery['body'][]): Map<string, Delivery['body'][]> {
-  const map = new Map<string, Delivery['body'][]>();
-  for (const b of bodies) map.set(keyOf(b), [...(map.get(keyOf(b)) ?? []), b]);
-  return map;
-}
-
-/** What the spec says a webhook receives for an outbox event: `{event_timestamp, event_type, event}`. */
-const bodyOf = (e: OutboxEvent) => ({ event_timestamp: e.created.toISOString(), event_type: e.payload.event_type, event: e.payload.event });
-
 /**
  * Waits until each path has had as many deliveries as expected (and a little longer, to catch
  * extra ones), then compares: the same events, each once, every body valid, and for each flow
@@ -74,11 +43,8 @@ async function expectDelivered(expected: Record<string, OutboxEvent[]>): Promise
   await new Promise((r) => setTimeout(r, 300));
   const result: Record<string, Delivery[]> = {};
   for (const path of paths) {
-    const got = receiver.accepted(path);
-    for (const d of got) expectSpecWebhookBody(d.body);
-    expect(got.map((d) => Number(d.headers['x-mediastore-event-id'])).sort((a, b) => a - b), path).toEqual(expected[path]!.map((e) => e.id));
-    expect(perResource(got.map((d) => d.body)), path).toEqual(perResource(expected[path]!.map(bodyOf)));
-    result[path] = got;
+    result[path] = receiver.accepted(path);
+    expectSameEvents(result[path], expected[path]!, path);
   }
   return result;
 }
@@ -109,7 +75,7 @@ describe('delivering a session of changes', () => {
     await api.delete(`/flows/${ids.audio}`);
     await api.put(`/flows/${ids.video}/description`, 'after the multi flow went');
 
-    const recorded = await recordedSince(mark);
+    const recorded = await recordedSince(t, mark);
     expect(recorded.length).toBeGreaterThan(15);
     const of = (pred: (e: OutboxEvent) => boolean) => recorded.filter(pred);
     const type = (e: OutboxEvent) => e.payload.event_type;
@@ -125,7 +91,7 @@ describe('delivering a session of changes', () => {
       '/sources': of((e) => ['sources/created', 'sources/deleted'].includes(type(e))),
     });
     for (const d of got['/all']!) expect([d.headers['x-api-key'], d.headers['content-type']]).toEqual(['all-key', 'application/json']);
-    expect(new Set(got['/in-multi']!.map((d) => keyOf(d.body)))).toEqual(new Set([`flow ${ids.video}`, `flow ${ids.audio}`]));
+    expect(new Set(got['/in-multi']!.map((d) => resourceOf(d.body)))).toEqual(new Set([`flow ${ids.video}`, `flow ${ids.audio}`]));
     expect(got['/in-multi-source']!.length).toBeGreaterThan(0);
     expect(receiver.requests.filter((d) => d.path === '/disabled')).toEqual([]);
     expect(receiver.requests.filter((d) => d.status !== 200)).toEqual([]);
