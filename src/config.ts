@@ -121,7 +121,7 @@ const envSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: int(1_000, 1),
   WEBHOOK_RETRY_MAX_MS: int(600_000, 1),
   WEBHOOK_MAX_ATTEMPTS: int(30, 1),
-  WEBHOOK_CONCURRENCY: int(8, 1),
+  WEBHOOK_CONCURRENCY: int(16, 1),
 });
 
 export type Env = z.input<typeof envSchema>;

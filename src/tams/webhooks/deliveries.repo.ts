@@ -1,9 +1,10 @@
-import { and, asc, eq, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, gt, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { ACTIVE_STATUSES } from './webhooks.repo.js';
+import { ACTIVE_STATUSES, type WebhookRow } from './webhooks.repo.js';
 import { tamsWebhookDeliveries, tamsWebhooks } from './webhooks.tables.js';
 
 const d = tamsWebhookDeliveries;
+const w = tamsWebhooks;
 export type DeliveryRow = typeof d.$inferSelect;
 export type NewDelivery = Omit<typeof d.$inferInsert, 'id' | 'head' | 'due' | 'attempts' | 'leaseOwner' | 'leaseUntil'>;
 
@@ -55,52 +56,64 @@ export async function enqueue(tx: Db, rows: NewDelivery[]): Promise<void> {
   }
 }
 
+/** A leased delivery with its webhook as it was when leased. */
+export interface Claimed {
+  delivery: DeliveryRow;
+  webhook: WebhookRow;
+}
+
 /**
  * Leases up to `limit` heads that are due, oldest first, of webhooks that are on. Rows another
  * replica is leasing right now are skipped (SKIP LOCKED), and a lease that expired (its holder
  * died mid-delivery) makes the row due again.
  */
-export async function claimDue(db: Db, owner: string, limit: number, leaseMs: number): Promise<DeliveryRow[]> {
+export async function claimDue(db: Db, owner: string, limit: number, leaseMs: number): Promise<Claimed[]> {
   const due = db
     .select({ id: d.id })
     .from(d)
-    .innerJoin(tamsWebhooks, eq(tamsWebhooks.id, d.webhookId))
-    .where(
-      and(
-        eq(d.head, true),
-        lte(d.due, sql`now()`),
-        or(isNull(d.leaseUntil), lt(d.leaseUntil, sql`now()`)),
-        inArray(tamsWebhooks.status, ACTIVE_STATUSES),
-      ),
-    )
+    .innerJoin(w, eq(w.id, d.webhookId))
+    .where(and(eq(d.head, true), lte(d.due, sql`now()`), or(isNull(d.leaseUntil), lt(d.leaseUntil, sql`now()`)), inArray(w.status, ACTIVE_STATUSES)))
     .orderBy(asc(d.id))
     .limit(limit)
     .for('update', { of: d, skipLocked: true });
-  const rows = await db.update(d).set({ leaseOwner: owner, leaseUntil: inMs(leaseMs) }).where(inArray(d.id, due)).returning();
-  return rows.sort((a, b) => a.id - b.id);
+  const rows = await db
+    .update(d)
+    .set({ leaseOwner: owner, leaseUntil: inMs(leaseMs) })
+    .from(w)
+    .where(and(eq(w.id, d.webhookId), inArray(d.id, due)))
+    .returning({ delivery: getTableColumns(d), webhook: getTableColumns(w) });
+  return rows.sort((a, b) => a.delivery.id - b.delivery.id);
 }
 
 /**
- * The receiver has it: removes the row and makes the next of its queue the head. False (and
- * nothing changed) when the row is gone or our lease was taken over meanwhile; the other holder
- * then finishes the job.
+ * The receivers have them: removes the rows and makes the next of each queue its head, in one
+ * transaction for all. Rows that are gone, or whose lease another replica took over meanwhile,
+ * are left alone (the other holder finishes the job). Returns the rows removed.
  */
-export async function complete(db: Db, row: DeliveryRow, owner: string): Promise<boolean> {
+export async function complete(db: Db, rows: DeliveryRow[], owner: string): Promise<DeliveryRow[]> {
+  if (rows.length === 0) return [];
   return db.transaction(async (tx) => {
-    await lockQueues(tx, [queueOf(row.webhookId, row.orderingKey)]);
+    await lockQueues(tx, rows.map((r) => queueOf(r.webhookId, r.orderingKey)));
     const removed = await tx
       .delete(d)
-      .where(and(eq(d.id, row.id), eq(d.leaseOwner, owner)))
+      .where(and(inArray(d.id, rows.map((r) => r.id)), eq(d.leaseOwner, owner)))
       .returning({ id: d.id });
-    if (removed.length === 0) return false;
-    const next = tx
-      .select({ id: d.id })
-      .from(d)
-      .where(and(eq(d.webhookId, row.webhookId), eq(d.orderingKey, row.orderingKey)))
-      .orderBy(asc(d.id))
-      .limit(1);
-    await tx.update(d).set({ head: true, due: sql`now()` }).where(inArray(d.id, next));
-    return true;
+    const gone = new Set(removed.map((r) => r.id));
+    const done = rows.filter((r) => gone.has(r.id));
+    const queues = [...new Set(done.map((r) => queueOf(r.webhookId, r.orderingKey)))];
+    if (queues.length > 0) {
+      await tx.execute(sql`
+        update ${d} set head = true, due = now()
+        where ${d.id} in (
+          select next.id from jsonb_array_elements_text(${JSON.stringify(queues)}::jsonb) as q
+          cross join lateral (
+            select ${d.id} as id from ${d}
+            where ${d.webhookId} = split_part(q, ' ', 1)::uuid and ${d.orderingKey} = substr(q, 38)
+            order by ${d.id} limit 1
+          ) next
+        )`);
+    }
+    return done;
   });
 }
 

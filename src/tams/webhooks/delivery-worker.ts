@@ -11,7 +11,7 @@ import * as deliveries from './deliveries.repo.js';
 import type { SegmentEventShaper, SegmentsAddedEvent } from './segment-shaping.js';
 import type { UrlPolicy } from './url-policy.js';
 import { webhookChanged } from './webhook-document.js';
-import { postWebhook } from './webhook-transport.js';
+import { WebhookTransport } from './webhook-transport.js';
 import * as webhooks from './webhooks.repo.js';
 import type { DeliveryError } from './webhooks.schemas.js';
 
@@ -52,6 +52,10 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
   private readonly log: Logger;
   private readonly loopBackoff = new Backoff(250, 10_000);
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly transport: WebhookTransport;
+  /** Accepted deliveries not yet removed from the queue: recorded together, in one transaction per round. */
+  private accepted: deliveries.Claimed[] = [];
+  private recording: Promise<void> | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
@@ -61,6 +65,7 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
     this.leaseMs = 2 * options.timeoutMs + 30_000;
     this.pollMs = options.pollMs ?? 250;
     this.log = options.logger;
+    this.transport = new WebhookTransport(options.policy, options.timeoutMs);
   }
 
   start(): void {
@@ -96,68 +101,98 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
       if (claimed === 0 || free === 0) await this.sleep(this.pollMs);
     }
     await Promise.all(this.inFlight);
+    await this.recording;
+    this.transport.close();
   }
 
   /** Leases as many due deliveries as there are free slots and starts sending them; returns how many. */
   private async claim(): Promise<number> {
     const free = this.options.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
-    const { db } = this.options;
-    const rows = await deliveries.claimDue(db, this.owner, free, this.leaseMs);
-    if (rows.length === 0) return 0;
-    const hooks = new Map((await webhooks.webhooksByIds(db, [...new Set(rows.map((r) => r.webhookId))])).map((h) => [h.id, h]));
-    for (const row of rows) {
-      const hook = hooks.get(row.webhookId);
-      // Deleted or switched off meanwhile: its deliveries went with it.
-      if (!hook || !webhooks.ACTIVE_STATUSES.includes(hook.status)) continue;
-      const attempt = this.attempt(row, hook).finally(() => {
+    const claimed = await deliveries.claimDue(this.options.db, this.owner, free, this.leaseMs);
+    for (const job of claimed) {
+      const attempt = this.attempt(job).finally(() => {
         this.inFlight.delete(attempt);
         this.wake();
       });
       this.inFlight.add(attempt);
     }
-    return rows.length;
+    return claimed.length;
   }
 
-  private async attempt(row: deliveries.DeliveryRow, hook: webhooks.WebhookRow): Promise<void> {
-    const outcome = await this.send(row, hook).then(
+  private async attempt(job: deliveries.Claimed): Promise<void> {
+    const outcome = await this.send(job).then(
       (status): Outcome => (status >= 200 && status < 300 ? { ok: true } : { ok: false, reason: `HTTP ${status}` }),
       (err: unknown): Outcome => ({ ok: false, reason: describe(err) }),
     );
+    if (outcome.ok) {
+      this.accepted.push(job);
+      this.startRecording();
+      return;
+    }
     try {
-      if (outcome.ok) await this.delivered(row, hook);
-      else await this.failed(row, hook, outcome.reason);
+      await this.failed(job, outcome.reason);
     } catch (err) {
-      // The lease runs out and the delivery is attempted again: at least once.
-      this.log.warn({ err: describe(err), webhook: hook.id, eventId: row.eventId }, 'could not record a webhook delivery');
+      // The lease runs out and the delivery is attempted again.
+      this.log.warn({ err: describe(err), webhook: job.webhook.id, eventId: job.delivery.eventId }, 'could not record a failed webhook delivery');
     }
   }
 
-  private async send(row: deliveries.DeliveryRow, hook: webhooks.WebhookRow): Promise<number> {
-    const { policy, keys, shapeSegments, timeoutMs } = this.options;
+  private async send({ delivery, webhook }: deliveries.Claimed): Promise<number> {
+    const { keys, shapeSegments } = this.options;
     const event =
-      row.eventType === 'flows/segments_added' ? await shapeSegments(row.event as unknown as SegmentsAddedEvent, hook.segmentOptions) : row.event;
-    const body = Buffer.from(JSON.stringify({ event_timestamp: row.eventTime.toISOString(), event_type: row.eventType, event }), 'utf8');
+      delivery.eventType === 'flows/segments_added'
+        ? await shapeSegments(delivery.event as unknown as SegmentsAddedEvent, webhook.segmentOptions)
+        : delivery.event;
+    const body = Buffer.from(JSON.stringify({ event_timestamp: delivery.eventTime.toISOString(), event_type: delivery.eventType, event }), 'utf8');
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': `mediastore/${version} (TAMS webhooks)`,
-      'x-mediastore-event-id': String(row.eventId),
+      'x-mediastore-event-id': String(delivery.eventId),
     };
-    if (hook.apiKeyName && hook.apiKeyValueSealed) headers[hook.apiKeyName] = keys.open(hook.id, hook.apiKeyValueSealed);
-    return postWebhook(policy, new URL(hook.url), body, headers, timeoutMs);
+    if (webhook.apiKeyName && webhook.apiKeyValueSealed) headers[webhook.apiKeyName] = keys.open(webhook.id, webhook.apiKeyValueSealed);
+    return this.transport.post(new URL(webhook.url), body, headers);
   }
 
-  private async delivered(row: deliveries.DeliveryRow, hook: webhooks.WebhookRow): Promise<void> {
+  private startRecording(): void {
+    if (this.recording) return;
+    this.recording = this.recordAccepted().finally(() => {
+      this.recording = undefined;
+      // Accepted while the last round was finishing.
+      if (this.accepted.length > 0) this.startRecording();
+    });
+  }
+
+  /**
+   * Removes what receivers accepted from the queues (making the next events due), as many as
+   * have come in by then in one transaction, round after round; then marks webhooks `started`.
+   * If this fails the leases run out and those events are sent again: at least once.
+   */
+  private async recordAccepted(): Promise<void> {
     const { db } = this.options;
-    if (!(await deliveries.complete(db, row, this.owner))) return;
-    if (hook.status !== 'created' && hook.error === null) return;
-    await db.transaction(async (tx) => {
+    while (this.accepted.length > 0) {
+      const batch = this.accepted;
+      this.accepted = [];
+      try {
+        const done = await deliveries.complete(db, batch.map((j) => j.delivery), this.owner);
+        const removed = new Set(done.map((r) => r.id));
+        const first = new Map(batch.filter((j) => removed.has(j.delivery.id)).map((j) => [j.webhook.id, j.webhook]));
+        for (const hook of first.values()) if (hook.status === 'created' || hook.error !== null) await this.markDelivered(hook);
+      } catch (err) {
+        this.log.warn({ err: describe(err), deliveries: batch.length }, 'could not record webhook deliveries; they will be sent again');
+      }
+      this.wake();
+    }
+  }
+
+  private async markDelivered(hook: webhooks.WebhookRow): Promise<void> {
+    await this.options.db.transaction(async (tx) => {
       const updated = await webhooks.markDelivered(tx, hook.id);
       if (updated && updated.status !== hook.status) await recordEvent(tx, webhookChanged('updated', updated, null));
     });
   }
 
-  private async failed(row: deliveries.DeliveryRow, hook: webhooks.WebhookRow, reason: string): Promise<void> {
+  private async failed({ delivery: row, webhook: hook }: deliveries.Claimed, reason: string): Promise<void> {
     const { db, maxAttempts, retryBaseMs, retryMaxMs } = this.options;
     const attempts = row.attempts + 1;
     const where = new URL(hook.url).origin;

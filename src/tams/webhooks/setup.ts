@@ -36,6 +36,8 @@ export function createWebhooks(
     sequencer: deps.sequencer,
     destination: new WebhookFanOut({ db, consumerName: FAN_OUT_CONSUMER, logger, onQueued: () => delivery.wake() }),
     logger,
+    // How long a change may wait before its webhooks hear of it (an indexed lookup when idle).
+    pollMs: 100,
   });
   return { service: new WebhooksService(db, policy, keys, deps.sequencer), workers: [fanOut, delivery] };
 }

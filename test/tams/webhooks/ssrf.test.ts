@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config.js';
 import { nonPublicKind, SsrfRefusal, UrlPolicy, type Resolver } from '../../../src/tams/webhooks/url-policy.js';
-import { postWebhook } from '../../../src/tams/webhooks/webhook-transport.js';
+import { WebhookTransport } from '../../../src/tams/webhooks/webhook-transport.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { openTestDatabase } from '../../helpers/database.js';
 import { newId, tamsClient, type TamsClient, videoFlow } from '../../helpers/tams.js';
@@ -124,6 +124,16 @@ describe('checking again at delivery time', () => {
   });
   afterAll(() => receiver.down());
 
+  /** One POST with a transport of its own, closed afterwards. */
+  async function post(policy: UrlPolicy, url: string): Promise<number> {
+    const transport = new WebhookTransport(policy, 2_000);
+    try {
+      return await transport.post(new URL(url), Buffer.from('{}'), { 'content-type': 'application/json' });
+    } finally {
+      transport.close();
+    }
+  }
+
   /** A server that counts connection attempts, to show a refused delivery never connected. */
   async function countingServer(): Promise<{ server: Server; port: number }> {
     const server = createServer((_req, res) => res.end('ok'));
@@ -140,7 +150,7 @@ describe('checking again at delivery time', () => {
     const policy = new UrlPolicy([], rebinding);
     const url = `http://rebind.example:${port}/hook`;
     await expect(policy.checkRegistration(url)).resolves.toBeInstanceOf(URL);
-    const sent = postWebhook(policy, new URL(url), Buffer.from('{}'), { 'content-type': 'application/json' }, 2_000);
+    const sent = post(policy, url);
     await expect(sent).rejects.toBeInstanceOf(SsrfRefusal);
     await expect(sent).rejects.toThrow(/rebind\.example resolves to a loopback address/);
     expect(connections).toBe(0);
@@ -153,11 +163,11 @@ describe('checking again at delivery time', () => {
       { address: '93.184.215.14', family: 4 },
       { address: '127.0.0.1', family: 4 },
     ]);
-    await expect(postWebhook(mixed, new URL(`http://mixed.example:${port}/`), Buffer.from('{}'), {}, 2_000)).rejects.toThrow(/loopback/);
-    await expect(postWebhook(new UrlPolicy([]), new URL(`http://127.0.0.1:${port}/`), Buffer.from('{}'), {}, 2_000)).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
-    await expect(postWebhook(new UrlPolicy([]), new URL(`http://localhost:${port}/`), Buffer.from('{}'), {}, 2_000)).rejects.toThrow(/localhost resolves to a loopback address/);
+    await expect(post(mixed, `http://mixed.example:${port}/`)).rejects.toThrow(/loopback/);
+    await expect(post(new UrlPolicy([]), `http://127.0.0.1:${port}/`)).rejects.toThrow(/127\.0\.0\.1 is a loopback address/);
+    await expect(post(new UrlPolicy([]), `http://localhost:${port}/`)).rejects.toThrow(/localhost resolves to a loopback address/);
     expect(connections).toBe(0);
-    expect(await postWebhook(new UrlPolicy([{ hostname: 'localhost', port }]), new URL(`http://localhost:${port}/`), Buffer.from('{}'), {}, 2_000)).toBe(200);
+    expect(await post(new UrlPolicy([{ hostname: 'localhost', port }]), `http://localhost:${port}/`)).toBe(200);
     expect(connections).toBe(1);
     server.close();
   });
