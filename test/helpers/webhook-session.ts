@@ -1,10 +1,10 @@
 import { and, asc, gt, like } from 'drizzle-orm';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { EventSequencer } from '../../src/events/sequencer.js';
 import { eventOutbox } from '../../src/events/outbox.tables.js';
-import type { TestApp } from './app.js';
-import { newId, type TamsClient, videoFlow } from './tams.js';
-import { type Delivery, expectSpecWebhookBody } from './webhook-receiver.js';
+import { createTestApp, type TestApp } from './app.js';
+import { newId, tamsClient, type TamsClient, videoFlow } from './tams.js';
+import { type Delivery, expectSpecWebhookBody, WebhookReceiver } from './webhook-receiver.js';
 
 /** A TAMS event as recorded in the outbox, with its public id. */
 export interface OutboxEvent {
@@ -61,4 +61,28 @@ export async function changeFlows(api: TamsClient, flows: string[], rounds: numb
       for (let i = 0; i < rounds; i++) expect((await api.put(`/flows/${id}/label`, `${label} ${i}`)).status).toBe(204);
     }),
   );
+}
+
+export interface ReceiverAndApp {
+  receiver: WebhookReceiver;
+  t: TestApp;
+  api: TamsClient;
+}
+
+/**
+ * For a describe block: a receiver on 127.0.0.1 and the app with its workers running, allowed
+ * to call it (`env` adds settings), both closed after the block. Read the fields in tests.
+ */
+export function receiverAndApp(env: Record<string, string> = {}): ReceiverAndApp {
+  const ctx = {} as ReceiverAndApp;
+  beforeAll(async () => {
+    ctx.receiver = await WebhookReceiver.start();
+    ctx.t = await createTestApp({ startWorkers: true, env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${ctx.receiver.port}`, ...env } });
+    ctx.api = tamsClient(ctx.t);
+  });
+  afterAll(async () => {
+    await ctx.t?.close();
+    await ctx.receiver?.down();
+  });
+  return ctx;
 }

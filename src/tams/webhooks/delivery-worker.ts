@@ -101,7 +101,7 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
       if (claimed === 0 || free === 0) await this.sleep(this.pollMs);
     }
     await Promise.all(this.inFlight);
-    await this.recording;
+    while (this.recording) await this.recording;
     this.transport.close();
   }
 
@@ -176,8 +176,8 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
       try {
         const done = await deliveries.complete(db, batch.map((j) => j.delivery), this.owner);
         const removed = new Set(done.map((r) => r.id));
-        const first = new Map(batch.filter((j) => removed.has(j.delivery.id)).map((j) => [j.webhook.id, j.webhook]));
-        for (const hook of first.values()) if (hook.status === 'created' || hook.error !== null) await this.markDelivered(hook);
+        const hooks = new Map(batch.filter((j) => removed.has(j.delivery.id)).map((j) => [j.webhook.id, j.webhook]));
+        for (const hook of hooks.values()) if (hook.status === 'created' || hook.error !== null) await this.markDelivered(hook);
       } catch (err) {
         this.log.warn({ err: describe(err), deliveries: batch.length }, 'could not record webhook deliveries; they will be sent again');
       }
@@ -204,9 +204,10 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
       await webhooks.noteFailure(db, hook.id, deliveryError(`attempt ${attempts} of ${maxAttempts} to deliver ${what} failed: ${reason}; retrying`));
       return;
     }
-    await db.transaction(async (tx) => {
+    const switched = await db.transaction(async (tx) => {
       // Locked first: a fan-out queueing for this webhook right now finishes before the queue is dropped.
-      if (!(await webhooks.lockWebhook(tx, hook.id, undefined))) return;
+      const current = await webhooks.lockWebhook(tx, hook.id, undefined);
+      if (!current || !webhooks.ACTIVE_STATUSES.includes(current.status)) return false;
       const discarded = await deliveries.discardAll(tx, hook.id);
       const error = deliveryError(
         `gave up after ${attempts} failed attempts to deliver ${what} (last: ${reason}); ${discarded} undelivered event(s) dropped. ` +
@@ -214,8 +215,9 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
       );
       const updated = await webhooks.markError(tx, hook.id, error);
       if (updated) await recordEvent(tx, webhookChanged('updated', updated, null));
+      return true;
     });
-    this.log.warn({ webhook: hook.id, eventId: row.eventId, attempts, reason }, 'webhook switched to error after repeated delivery failures');
+    if (switched) this.log.warn({ webhook: hook.id, eventId: row.eventId, attempts, reason }, 'webhook switched to error after repeated delivery failures');
   }
 
   private sleep(ms: number): Promise<void> {
@@ -241,6 +243,8 @@ const deliveryError = (summary: string): DeliveryError => ({ type: 'WebhookDeliv
 /** Messages only: errors of the HTTP stack can carry request details (headers) in other fields. */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
+  // Connecting to every address of a name fails as one AggregateError without a message.
+  if (err instanceof AggregateError && !err.message) return [...new Set(err.errors.map(describe))].join('; ');
   const code = (err as NodeJS.ErrnoException).code;
-  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
+  return code && !err.message.includes(code) ? `${code}: ${err.message}` : err.message || err.name;
 }

@@ -1,13 +1,13 @@
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { EventSequencer } from '../../../src/events/sequencer.js';
 import { recordEvents } from '../../../src/events/outbox.js';
 import type { SegmentEventShaper } from '../../../src/tams/webhooks/segment-shaping.js';
 import { createWebhooks } from '../../../src/tams/webhooks/setup.js';
-import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { audioFlow, multiFlow, newId, outboxMark, tamsClient, type TamsClient, videoFlow } from '../../helpers/tams.js';
-import { type Delivery, expectSpecWebhookBody, WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { expectSameEvents, type OutboxEvent, recordedSince, resourceOf } from '../../helpers/webhook-session.js';
+import type { TestApp } from '../../helpers/app.js';
+import { audioFlow, multiFlow, newId, outboxMark, type TamsClient, videoFlow } from '../../helpers/tams.js';
+import { type Delivery, expectSpecWebhookBody, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { expectSameEvents, type OutboxEvent, receiverAndApp, recordedSince, resourceOf } from '../../helpers/webhook-session.js';
 
 /**
  * A receiver on 127.0.0.1 records what the store POSTs during a session driven through the real
@@ -15,22 +15,11 @@ import { expectSameEvents, type OutboxEvent, recordedSince, resourceOf } from '.
  * recorded and what the webhook's events and filters let through.
  */
 
+const ctx = receiverAndApp({ WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '100' });
 let receiver: WebhookReceiver;
 let t: TestApp;
 let api: TamsClient;
-
-beforeAll(async () => {
-  receiver = await WebhookReceiver.start();
-  t = await createTestApp({
-    startWorkers: true,
-    env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`, WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '100' },
-  });
-  api = tamsClient(t);
-});
-afterAll(async () => {
-  await t.close();
-  await receiver.down();
-});
+beforeEach(() => ({ receiver, t, api } = ctx));
 
 /**
  * Waits until each path has had as many deliveries as expected (and a little longer, to catch

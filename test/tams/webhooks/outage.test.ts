@@ -6,29 +6,18 @@ import { eventOutbox } from '../../../src/events/outbox.tables.js';
 import { tamsWebhookDeliveries } from '../../../src/tams/webhooks/webhooks.tables.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
 import { newId, outboxMark, tamsClient, type TamsClient, videoFlow } from '../../helpers/tams.js';
-import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { changeFlows, expectSameEvents, recordedSince } from '../../helpers/webhook-session.js';
+import { changeFlows, expectSameEvents, receiverAndApp, recordedSince } from '../../helpers/webhook-session.js';
 
 /** A receiver that is down, then failing, then flaky: nothing is lost, nothing overtakes. */
 
 const fast = { WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '150' };
 
 describe('a receiver that is down for a while', () => {
-  let receiver: WebhookReceiver;
-  let t: TestApp;
-  let api: TamsClient;
-  beforeAll(async () => {
-    receiver = await WebhookReceiver.start();
-    await receiver.down();
-    t = await createTestApp({ startWorkers: true, env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`, WEBHOOK_MAX_ATTEMPTS: '1000', ...fast } });
-    api = tamsClient(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await receiver.down();
-  });
+  const ctx = receiverAndApp({ WEBHOOK_MAX_ATTEMPTS: '1000', ...fast });
 
   it('refused connections, then 500s, then every other request failing: every event arrives once, in order per flow', async () => {
+    const { receiver, t, api } = ctx;
+    await receiver.down();
     const events = ['flows/created', 'flows/updated', 'flows/deleted', 'sources/created'];
     const hook = (await api.post('/service/webhooks', { url: `${receiver.url}/hook`, events })).body;
     const mark = await outboxMark(t);
@@ -61,21 +50,11 @@ describe('a receiver that is down for a while', () => {
 });
 
 describe('a receiver that keeps failing', () => {
-  let receiver: WebhookReceiver;
-  let t: TestApp;
-  let api: TamsClient;
-  beforeAll(async () => {
-    receiver = await WebhookReceiver.start();
-    receiver.answer = (d) => (d.path === '/failing' ? 500 : 200);
-    t = await createTestApp({ startWorkers: true, env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`, WEBHOOK_MAX_ATTEMPTS: '3', ...fast } });
-    api = tamsClient(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await receiver.down();
-  });
+  const ctx = receiverAndApp({ WEBHOOK_MAX_ATTEMPTS: '3', ...fast });
 
   it('puts the webhook in error after the set number of attempts at one event, drops its queue, and delays no other webhook', async () => {
+    const { receiver, t, api } = ctx;
+    receiver.answer = (d) => (d.path === '/failing' ? 500 : 200);
     const failing = (await api.post('/service/webhooks', { url: `${receiver.url}/failing`, events: ['flows/created', 'flows/updated'] })).body;
     await api.post('/service/webhooks', { url: `${receiver.url}/healthy`, events: ['flows/created', 'flows/updated'] });
     const flow = newId();
@@ -158,22 +137,12 @@ describe('what counts as delivered', () => {
 });
 
 describe('a receiver fixed by its owner', () => {
-  let receiver: WebhookReceiver;
-  let t: TestApp;
-  let api: TamsClient;
-  beforeAll(async () => {
-    receiver = await WebhookReceiver.start();
-    receiver.answer = (d) => (d.path === '/right' ? 200 : 404);
-    // A minute before the first retry.
-    t = await createTestApp({ startWorkers: true, env: { WEBHOOK_ALLOWED_HOSTS: `127.0.0.1:${receiver.port}`, WEBHOOK_RETRY_BASE_MS: '120000', WEBHOOK_RETRY_MAX_MS: '600000' } });
-    api = tamsClient(t);
-  });
-  afterAll(async () => {
-    await t.close();
-    await receiver.down();
-  });
+  // A minute before the first retry.
+  const ctx = receiverAndApp({ WEBHOOK_RETRY_BASE_MS: '120000', WEBHOOK_RETRY_MAX_MS: '600000' });
 
   it('gets what was waiting for a retry at once when the webhook is changed, not at the next retry', async () => {
+    const { receiver, api } = ctx;
+    receiver.answer = (d) => (d.path === '/right' ? 200 : 404);
     const hook = (await api.post('/service/webhooks', { url: `${receiver.url}/wrong`, events: ['flows/created'] })).body;
     const flow = newId();
     await api.put(`/flows/${flow}`, videoFlow(flow, newId()));

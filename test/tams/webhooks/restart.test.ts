@@ -1,10 +1,9 @@
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../src/db/client.js';
 import { claimDue } from '../../../src/tams/webhooks/deliveries.repo.js';
 import { tamsWebhookDeliveries } from '../../../src/tams/webhooks/webhooks.tables.js';
 import { createTestApp, type TestApp } from '../../helpers/app.js';
-import { openTestDatabase, type TestDatabase } from '../../helpers/database.js';
+import { openTestDatabase, secondInstanceDatabase, type TestDatabase } from '../../helpers/database.js';
 import { newId, outboxMark, tamsClient } from '../../helpers/tams.js';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
 import { changeFlows, expectSameEvents, recordedSince } from '../../helpers/webhook-session.js';
@@ -96,8 +95,7 @@ describe('two instances on one database', () => {
   let b: TestApp;
   beforeAll(async () => {
     database = await openTestDatabase();
-    // On PostgreSQL the second instance has a pool of its own, as another process would; PGlite is one process.
-    second = database.url ? { ...openDatabase({ url: database.url }), url: database.url } : database;
+    second = secondInstanceDatabase(database);
     a = await createTestApp({ database, startWorkers: true, env });
     b = await createTestApp({ database: second, startWorkers: true, env });
   });
