@@ -35,7 +35,7 @@ CREATE TABLE "tams_webhooks" (
 --> statement-breakpoint
 ALTER TABLE "tams_webhook_deliveries" ADD CONSTRAINT "tams_webhook_deliveries_webhook_id_tams_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."tams_webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "tams_webhook_deliveries_queue_idx" ON "tams_webhook_deliveries" USING btree ("webhook_id","ordering_key","id");--> statement-breakpoint
-CREATE INDEX "tams_webhook_deliveries_due_idx" ON "tams_webhook_deliveries" USING btree ("due") WHERE "tams_webhook_deliveries"."head";--> statement-breakpoint
+CREATE INDEX "tams_webhook_deliveries_heads_idx" ON "tams_webhook_deliveries" USING btree ("id") WHERE "tams_webhook_deliveries"."head";--> statement-breakpoint
 CREATE INDEX "tams_webhooks_url_idx" ON "tams_webhooks" USING btree ("url","id");--> statement-breakpoint
 CREATE INDEX "tams_webhooks_owner_idx" ON "tams_webhooks" USING btree ("owner_kind","owner","url","id");--> statement-breakpoint
 CREATE INDEX "tams_webhooks_tags_idx" ON "tams_webhooks" USING gin ("tags");
