@@ -191,6 +191,11 @@ describe('checking again at delivery time', () => {
       const { error } = (await api.get(`/service/webhooks/${hook.body.id}`)).body;
       expect(error.summary).toMatch(/gave up after 2 failed attempts to deliver flows\/created .* \(last: localhost resolves to a loopback address; webhooks may only call public addresses/);
       expect(receiver.requests).toEqual([]);
+      // Its owner can still switch it on and off without the unchanged url being judged again; a new url is.
+      const again = await api.put(`/service/webhooks/${hook.body.id}`, { ...hook.body, status: 'created' });
+      expect(again.status).toBe(201);
+      expect((await api.put(`/service/webhooks/${hook.body.id}`, { ...hook.body, status: 'disabled' })).body.status).toBe('disabled');
+      expect((await api.put(`/service/webhooks/${hook.body.id}`, { ...hook.body, url: `http://localhost:${receiver.port}/other`, status: 'disabled' })).status).toBe(400);
     } finally {
       await restarted.close();
       await database.close();
