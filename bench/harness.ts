@@ -2,12 +2,14 @@
  * What benchmarks share: a fresh migrated database (PostgreSQL when DATABASE_URL is set, else
  * in-memory PGlite) and the real app listening on a local port.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { type AppContext, createContext, ensureBootstrapAccounts } from '../src/context.js';
@@ -97,4 +99,33 @@ export async function startBenchApp(bench: BenchDatabase, env: Record<string, st
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** p50 and p99 of a list of milliseconds. */
+export function percentiles(ms: number[]): { p50: number; p99: number } {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50: sorted[Math.floor(sorted.length * 0.5)]!, p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]! };
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+}
+
+/**
+ * Load from autocannon in a child process, so that the load generator does not share the
+ * server's event loop (on two cores it gets its own). `[<id>]` in the body is replaced by a
+ * fresh id per request (autocannon's -I).
+ */
+export async function loadFromChild(options: { url: string; method?: string; headers: Record<string, string>; body?: string; connections: number; seconds: number }): Promise<LoadResult> {
+  const args = ['node_modules/autocannon/autocannon.js', '-j', '-c', String(options.connections), '-d', String(options.seconds)];
+  for (const [k, v] of Object.entries(options.headers)) args.push('-H', `${k}=${v}`);
+  if (options.method) args.push('-m', options.method);
+  if (options.body !== undefined) args.push('-b', options.body, '-I');
+  const { stdout } = await promisify(execFile)(process.execPath, [...args, options.url], { maxBuffer: 16 * 1024 * 1024 });
+  const r = JSON.parse(stdout) as { requests: { average: number; total: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number };
+  if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors from ${options.method ?? 'GET'} ${options.url}`);
+  return { rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total };
 }

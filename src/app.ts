@@ -11,6 +11,7 @@ import { eventsRoutes } from './events/events.routes.js';
 import { apiErrorHandler } from './http/error-handler.js';
 import { notFound } from './http/errors.js';
 import { requestLogger } from './http/logging.js';
+import { mediaRouteTables } from './media/setup.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http/routes.js';
 import { createRegistry, generateDocument } from './openapi/document.js';
 import { signedUrlRoutes } from './stores/signed-url.routes.js';
@@ -30,7 +31,14 @@ const helloRoutes: RouteDef[] = [
 
 /** Every /api route table, in mount order. */
 function apiRouteTables(ctx: AppContext): RouteDef[] {
-  return [...helloRoutes, ...usersRoutes(ctx.users, ctx.config), ...clientsRoutes(ctx.clients), ...eventsRoutes(ctx.events), ...signedUrlRoutes(ctx.stores)];
+  return [
+    ...helloRoutes,
+    ...usersRoutes(ctx.users, ctx.config),
+    ...clientsRoutes(ctx.clients),
+    ...eventsRoutes(ctx.events),
+    ...signedUrlRoutes(ctx.stores),
+    ...mediaRouteTables(ctx.media),
+  ];
 }
 
 export function createApp(ctx: AppContext): Express {

@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Database, Db } from './db/client.js';
 import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
+import { createMedia, type MediaCapability } from './media/setup.js';
 import { createStores, type StoresCapability } from './stores/setup.js';
 import { createTams, type TamsCapability } from './tams/setup.js';
 
@@ -38,6 +39,8 @@ export interface AppContext {
   events: EventsService;
   /** Byte stores, signed local URLs and the hooks the media capability plugs into them. */
   stores: StoresCapability;
+  /** Identifier types, S3 and store configs, media records, search and history. */
+  media: MediaCapability;
   /** TAMS: flows, sources, profiles, webhooks and the service document. */
   tams: TamsCapability;
   authenticate: Authenticator;
@@ -54,6 +57,9 @@ export function createContext(config: Config, database: Database, logger: Logger
   const clients = new ClientsService(db, tokens);
   const events = createEvents(config, db, logger);
   const stores = createStores(config, logger);
+  const media = createMedia(config, db, stores, logger);
+  // Signed URLs and deletions find stores through the store_configs table: after a restart and on every replica.
+  stores.resolver = media.resolver;
   const authenticate = bearerAuthenticator(tokens, users, clients);
   const tams = createTams(config, db, { sequencer: events.sequencer, logger });
   return {
@@ -66,11 +72,12 @@ export function createContext(config: Config, database: Database, logger: Logger
     clients,
     events: events.service,
     stores,
+    media,
     tams,
     authenticate,
     authenticateTams: bearerOrBasicAuthenticator(authenticate, users),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
-    workers: [...events.workers, ...stores.workers, ...tams.workers],
+    workers: [...events.workers, ...stores.workers, ...media.workers, ...tams.workers],
   };
 }
 

@@ -1,8 +1,15 @@
-import { asc, eq, gt } from 'drizzle-orm';
+import { asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { users } from './auth.tables.js';
 
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * `findUser` as a prepared statement (parsed and planned once per connection): it runs on
+ * every authenticated request, to check the account is still active.
+ */
+export const prepareFindUser = (db: Db) =>
+  db.select().from(users).where(eq(users.username, sql.placeholder('username'))).limit(1).prepare('user_by_username');
 
 export const findUser = async (db: Db, username: string): Promise<UserRow | undefined> =>
   (await db.select().from(users).where(eq(users.username, username)).limit(1))[0];

@@ -21,10 +21,14 @@ export function toUserView(row: repo.UserRow): UserView {
 }
 
 export class UsersService {
+  readonly #findUser: ReturnType<typeof repo.prepareFindUser>;
+
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenService,
-  ) {}
+  ) {
+    this.#findUser = repo.prepareFindUser(db);
+  }
 
   /** The active user with these credentials, or undefined. */
   async authenticatePassword(username: string, password: string): Promise<repo.UserRow | undefined> {
@@ -49,7 +53,7 @@ export class UsersService {
 
   /** The principal for a user named in a valid token; undefined if removed or disabled since. */
   async principalFor(username: string, tokenScopes: readonly string[]): Promise<Principal | undefined> {
-    const user = await repo.findUser(this.db, username);
+    const [user] = await this.#findUser.execute({ username });
     if (!user || user.disabled) return undefined;
     // The role as it is now wins over the role when the token was issued.
     const allowed = scopesForRole(user.isAdmin).filter((s) => tokenScopes.includes(s));

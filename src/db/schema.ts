@@ -1,6 +1,11 @@
 // Every table of the service, one module per capability; drizzle-kit generates migrations from this.
 export * from '../auth/auth.tables.js';
 export * from '../events/outbox.tables.js';
+export * from '../media/identifier-types.tables.js';
+export * from '../media/s3-configs.tables.js';
+export * from '../media/store-configs.tables.js';
+export * from '../media/media.tables.js';
+export * from '../media/history.tables.js';
 export * from '../tams/service/service.tables.js';
 export * from '../tams/profiles/profiles.tables.js';
 export * from '../tams/sources/sources.tables.js';

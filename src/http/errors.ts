@@ -123,6 +123,8 @@ export function fromFrameworkError(err: unknown): ApiError | undefined {
     default:
       break;
   }
+  // The router could not percent-decode a path parameter (`/api/media/%E0%A4%A`).
+  if (err instanceof URIError && e.status === 400) return badRequest(`malformed URL: ${String(e.message)}`);
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
     return new ApiError(e.status, String(e.message));
   }

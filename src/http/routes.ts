@@ -272,7 +272,8 @@ function parseQuery(schema: ZodObject, raw: Record<string, unknown>): unknown {
 const errorResponse = (description: string) => ({ description });
 
 function register(registry: OpenAPIRegistry, options: MountOptions, route: RouteDef): void {
-  const path = options.basePath + route.path.replace(/:(\w+)/g, '{$1}');
+  // `:name` and `*name` (the rest of the path) are both one OpenAPI path parameter.
+  const path = options.basePath + route.path.replace(/[:*](\w+)/g, '{$1}');
   const request: RouteConfig['request'] = {};
   if (route.params) request.params = route.params;
   if (route.query) request.query = route.query;

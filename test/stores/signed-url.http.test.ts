@@ -14,6 +14,9 @@ const stored: { storeConfigId: string; key: string; stored: StoredObject }[] = [
 
 beforeAll(async () => {
   t = await createTestApp({ env: { DICT_STORE_MAX_BYTES: '1mb' } });
+  // These stores are opened by hand, not from store_configs: resolve them from the registry
+  // rather than through the media capability's resolver that the app installs.
+  t.ctx.stores.resolver = t.ctx.stores.registry;
   t.ctx.stores.registry.open({ id: 'fs-1', type: 'FilesystemStore', bucket: '/demobucket' });
   t.ctx.stores.registry.open({ id: 'ram-1', type: 'DictStore', bucket: 'scratch' });
 });

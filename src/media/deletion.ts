@@ -1,0 +1,143 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { BackgroundWorker } from '../context.js';
+import type { Db } from '../db/client.js';
+import { ApiError, notFound } from '../http/errors.js';
+import type { StoreResolver } from '../stores/store.js';
+import type { Change } from './change.js';
+import { recordMediaChanges } from './history.service.js';
+import { toMediaView } from './media-view.js';
+import * as repo from './media.repo.js';
+import { toStoreView } from './store-configs.service.js';
+
+/** A deletion is retried once it has waited this long (so the request's own attempt is not raced). */
+const RETRY_AFTER_MS = 60_000;
+const RETRY_BATCH = 100;
+
+/**
+ * Deleting media. A PENDING record has no bytes and goes in one transaction. A READY record
+ * goes in steps that a crash or a failing store can interrupt at any point without losing
+ * the record or orphaning its bytes:
+ *
+ *   1. mark it (`delete_requested`) and commit: from now on it cannot change;
+ *   2. lock it, delete the bytes from the store, delete the row with its `-` history row and
+ *      `media.deleted` event, commit;
+ *   3. if the store fails, the record stays, marked, with the error (a `~` history row and a
+ *      `media.deletion_failed` event the first time); the request answers 502 and a
+ *      background worker retries every minute until the store deletes the bytes.
+ *
+ * Deleting bytes that are already gone succeeds (stores' delete is idempotent), so a retry
+ * after a crash between the store's delete and the commit simply finishes the job.
+ */
+export class MediaDeletion {
+  constructor(
+    private readonly db: Db,
+    private readonly resolver: StoreResolver,
+    private readonly logger: Logger,
+  ) {}
+
+  async remove(change: Change, pid: string): Promise<void> {
+    const marked = await this.db.transaction(async (tx) => {
+      const current = await repo.findByPid(tx, pid, 'update');
+      if (!current) throw notFound(`media ${pid} not found`);
+      const { media: m } = current;
+      if (m.storeStatus !== 'READY') {
+        await repo.deleteMedia(tx, m.id);
+        await recordMediaChanges(tx, change, [{ type: '-', view: toMediaView(m, toStoreView(current.store)) }]);
+        return undefined;
+      }
+      if (!m.deleteRequested) {
+        await repo.updateMedia(tx, m.id, { deleteRequested: sql`now()` as unknown as Date, deleteRequestedBy: change.actor, deleteReason: change.reason });
+      }
+      return m.id;
+    });
+    if (marked !== undefined) await this.complete(marked, { skipLocked: false });
+  }
+
+  /** One pass of the retry worker: deletions waiting longer than `waitedMs`; returns how many finished. */
+  async retryDue(waitedMs = RETRY_AFTER_MS): Promise<number> {
+    const due = await repo.deletionsDue(this.db, new Date(Date.now() - waitedMs), RETRY_BATCH);
+    let finished = 0;
+    for (const id of due) {
+      try {
+        if (await this.complete(id, { skipLocked: true })) finished++;
+      } catch (err) {
+        this.logger.warn({ mediaId: id, err: err instanceof Error ? err.message : String(err) }, 'media deletion retry failed');
+      }
+    }
+    return finished;
+  }
+
+  /** Step 2 (and 3 on failure). False when the record is gone, not marked, or locked by another worker. */
+  private async complete(id: number, options: { skipLocked: boolean }): Promise<boolean> {
+    let described = `media record ${id}`;
+    try {
+      // The store is opened before the transaction (opening reads the database too); a marked
+      // record cannot change, so its store config is still this one under the lock.
+      const marked = await repo.findById(this.db, id);
+      if (!marked?.media.deleteRequested) return false;
+      described = `the bytes of ${marked.media.pid}`;
+      const store = await this.resolver.storeFor(String(marked.media.storeConfigId));
+      if (!store) throw new ApiError(500, `store config ${marked.media.storeConfigId} cannot be opened`);
+      described = `the bytes of ${marked.media.pid} (key "${marked.media.storeKey}" in ${store.describe()})`;
+      return await this.db.transaction(async (tx) => {
+        const current = await repo.findById(tx, id, options);
+        if (!current?.media.deleteRequested) return false;
+        const { media: m } = current;
+        await store.delete(m.storeKey);
+        await repo.deleteMedia(tx, m.id);
+        const requester: Change = { actor: m.deleteRequestedBy ?? 'system', reason: m.deleteReason };
+        await recordMediaChanges(tx, requester, [{ type: '-', view: toMediaView(m, toStoreView(current.store)) }]);
+        return true;
+      });
+    } catch (err) {
+      const reason = err instanceof ApiError ? err.message : 'the store failed';
+      if (!(err instanceof ApiError)) this.logger.error({ err, mediaId: id }, 'deleting stored bytes failed');
+      await this.recordFailure(id, reason).catch((e: unknown) => this.logger.error({ err: e, mediaId: id }, 'could not record a failed deletion'));
+      throw new ApiError(
+        502,
+        `${described} could not be deleted: ${reason}. The record is kept, marked for deletion, and the deletion is retried in the background`,
+      );
+    }
+  }
+
+  private async recordFailure(id: number, reason: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      const current = await repo.findById(tx, id, { skipLocked: false });
+      if (!current?.media.deleteRequested) return;
+      const row = await repo.updateMedia(tx, id, { deleteAttempts: current.media.deleteAttempts + 1, deleteError: reason });
+      // Announced once; later attempts only count, so a long store outage does not flood the history.
+      if (current.media.deleteAttempts === 0) {
+        const change: Change = { actor: current.media.deleteRequestedBy ?? 'system', reason: current.media.deleteReason };
+        await recordMediaChanges(tx, change, [
+          { type: '~', view: toMediaView(row, toStoreView(current.store)), changed: ['deletion'], event: 'media.deletion_failed' },
+        ]);
+      }
+    });
+  }
+}
+
+/** Retries waiting deletions every minute (one replica at a time per record: rows are skip-locked). */
+export function deletionRetryWorker(deletion: MediaDeletion, logger: Logger): BackgroundWorker {
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<void> | undefined;
+  const run = () => {
+    pass = deletion.retryDue().then(
+      (finished) => {
+        if (finished) logger.info({ finished }, 'finished waiting media deletions');
+      },
+      (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'media deletion retry pass failed'),
+    );
+  };
+  return {
+    name: 'media deletion retry',
+    start() {
+      timer = setInterval(run, RETRY_AFTER_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await pass;
+    },
+  };
+}

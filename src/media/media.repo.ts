@@ -1,0 +1,134 @@
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { rowsOf } from '../db/rows.js';
+import { media } from './media.tables.js';
+import { s3Configs } from './s3-configs.tables.js';
+import { storeView, type StoreViewRow } from './store-configs.repo.js';
+import { storeConfigs } from './store-configs.tables.js';
+
+export type MediaRow = typeof media.$inferSelect;
+export type NewMediaRow = typeof media.$inferInsert;
+/** A media row with the store config it points at, as the API shows it. */
+export interface MediaWithStore {
+  media: MediaRow;
+  store: StoreViewRow;
+}
+
+const selectWithStore = (db: Db) =>
+  db
+    .select({ media, store: storeView })
+    .from(media)
+    .innerJoin(storeConfigs, eq(storeConfigs.id, media.storeConfigId))
+    .leftJoin(s3Configs, eq(s3Configs.id, storeConfigs.s3ConfigId));
+
+/**
+ * The read behind GET /api/media/{pid}, the hottest query: prepared once (a named statement,
+ * parsed and planned once per connection instead of on every request).
+ */
+export const prepareFindByPid = (db: Db) => selectWithStore(db).where(eq(media.pid, sql.placeholder('pid'))).limit(1).prepare('media_by_pid');
+
+/** `lock` takes the record's row lock (not the store config's) until the transaction ends. */
+export async function findByPid(db: Db, pid: string, lock?: 'update'): Promise<MediaWithStore | undefined> {
+  const query = selectWithStore(db).where(eq(media.pid, pid)).limit(1);
+  return (await (lock ? query.for(lock, { of: media }) : query))[0];
+}
+
+export async function findById(db: Db, id: number, lock?: { skipLocked: boolean }): Promise<MediaWithStore | undefined> {
+  const query = selectWithStore(db).where(eq(media.id, id)).limit(1);
+  if (!lock) return (await query)[0];
+  return (await (lock.skipLocked ? query.for('update', { of: media, skipLocked: true }) : query.for('update', { of: media })))[0];
+}
+
+export async function findByStoreKey(db: Db, storeConfigId: number, storeKey: string): Promise<MediaWithStore | undefined> {
+  return (await selectWithStore(db).where(and(eq(media.storeConfigId, storeConfigId), eq(media.storeKey, storeKey))).limit(1))[0];
+}
+
+export const findByPids = (db: Db, pids: string[]): Promise<MediaWithStore[]> =>
+  pids.length ? selectWithStore(db).where(inArray(media.pid, pids)) : Promise.resolve([]);
+
+/** Records matching `where`, in pk order after `afterId`. */
+export const pageWhere = (db: Db, where: SQL | undefined, afterId: number, limit: number): Promise<MediaWithStore[]> =>
+  selectWithStore(db)
+    .where(and(where, afterId ? sql`${media.id} > ${afterId}` : undefined))
+    .orderBy(media.id)
+    .limit(limit);
+
+/** What a create gives; every other column starts at its default (PENDING, no bytes). */
+export type MediaInsert = Pick<MediaRow, 'pid' | 'pidType' | 'storeConfigId' | 'storeKey' | 'identifiers' | 'metadata' | 'tags' | 'createdBy'>;
+
+/**
+ * Inserts the rows that take neither a used pid nor a used store key; returns those inserted,
+ * complete. All rows travel as one JSON parameter expanded by `jsonb_to_recordset`: ten
+ * thousand records are one statement, without ten thousand bind parameters to build.
+ */
+export async function insertMedia(db: Db, rows: MediaInsert[]): Promise<MediaRow[]> {
+  if (rows.length === 0) return [];
+  const json = JSON.stringify(
+    rows.map((r) => ({ pid: r.pid, pid_type: r.pidType, store_config_id: r.storeConfigId, store_key: r.storeKey, identifiers: r.identifiers, metadata: r.metadata, tags: r.tags, by: r.createdBy })),
+  );
+  const result = await db.execute(sql`
+    insert into ${media} (pid, pid_type, store_config_id, store_key, identifiers, metadata, tags, created_by, updated_by)
+    select x.pid, x.pid_type, x.store_config_id, x.store_key, x.identifiers, x.metadata, x.tags, x.by, x.by
+    from jsonb_to_recordset(${json}::jsonb) as x(pid text, pid_type text, store_config_id bigint, store_key text, identifiers jsonb, metadata jsonb, tags text[], by text)
+    on conflict do nothing
+    returning id, pid, to_json(created) #>> '{}' as created`);
+  const inserted = new Map(rowsOf<{ id: number | string; pid: string; created: string }>(result).map((r) => [r.pid, r]));
+  return rows.flatMap((r) => {
+    const done = inserted.get(r.pid);
+    if (!done) return [];
+    const created = new Date(done.created);
+    return [
+      {
+        ...r,
+        id: Number(done.id),
+        storeStatus: 'PENDING' as const,
+        size: null,
+        sha256: null,
+        md5: null,
+        contentType: null,
+        stored: null,
+        created,
+        updated: created,
+        updatedBy: r.createdBy,
+        deleteRequested: null,
+        deleteRequestedBy: null,
+        deleteReason: null,
+        deleteAttempts: 0,
+        deleteError: null,
+      },
+    ];
+  });
+}
+
+export async function existingPids(db: Db, pids: string[]): Promise<string[]> {
+  if (pids.length === 0) return [];
+  return (await db.select({ pid: media.pid }).from(media).where(inArray(media.pid, pids))).map((r) => r.pid);
+}
+
+export async function storeKeyTaken(db: Db, storeConfigId: number, storeKey: string): Promise<string | undefined> {
+  const rows = await db
+    .select({ pid: media.pid })
+    .from(media)
+    .where(and(eq(media.storeConfigId, storeConfigId), eq(media.storeKey, storeKey)))
+    .limit(1);
+  return rows[0]?.pid;
+}
+
+export async function updateMedia(db: Db, id: number, changes: Partial<NewMediaRow>): Promise<MediaRow> {
+  return (await db.update(media).set(changes).where(eq(media.id, id)).returning())[0]!;
+}
+
+export async function deleteMedia(db: Db, id: number): Promise<void> {
+  await db.delete(media).where(eq(media.id, id));
+}
+
+/** Records whose deletion waits for their bytes to go, requested before `before`. */
+export async function deletionsDue(db: Db, before: Date, limit: number): Promise<number[]> {
+  const rows = await db
+    .select({ id: media.id })
+    .from(media)
+    .where(sql`${media.deleteRequested} < ${before.toISOString()}::timestamptz`)
+    .orderBy(media.deleteRequested)
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
