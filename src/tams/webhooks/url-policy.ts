@@ -123,6 +123,7 @@ export class UrlPolicy {
   async addressesOf(host: string, family?: number): Promise<ResolvedAddress[]> {
     const literal = isIP(host);
     const addresses = literal ? [{ address: host, family: literal }] : await this.resolve(host, family);
+    if (addresses.length === 0) throw new Error(`${host} has no address`);
     for (const { address } of addresses) {
       const kind = nonPublicKind(address);
       if (kind) throw new SsrfRefusal(refusal(host, literal ? undefined : address, kind));
