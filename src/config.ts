@@ -53,6 +53,34 @@ const byteSize = (fallback: number) =>
 const url = (what: string) =>
   optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `must be a ${what} URL` });
 
+/** A host webhooks may call although it is not public: a name or an IP literal, optionally with a port. */
+export interface AllowedHost {
+  /** As `URL.hostname` spells it: lower case, IPv6 in brackets. */
+  hostname: string;
+  /** Any port when absent. */
+  port?: number;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]@?#]+)(?::(\d{1,5}))?$/;
+
+/** `host` or `host:port`, comma-separated (`127.0.0.1:9000,hooks.internal,[::1]`). */
+const hostList = z
+  .string()
+  .optional()
+  .transform((v, ctx): AllowedHost[] => {
+    const hosts: AllowedHost[] = [];
+    for (const entry of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      const m = HOST_PORT.exec(entry);
+      const port = m?.[2] === undefined ? undefined : Number(m[2]);
+      if (!m || !URL.canParse(`http://${m[1]}`) || (port !== undefined && (port < 1 || port > 65535))) {
+        ctx.addIssue({ code: 'custom', message: `must list hosts or host:port pairs separated by commas; "${entry}" is neither` });
+        return z.NEVER;
+      }
+      hosts.push({ hostname: new URL(`http://${m[1]}`).hostname, ...(port === undefined ? {} : { port }) });
+    }
+    return hosts;
+  });
+
 const envSchema = z.object({
   PORT: int(8000, 0),
   HOST: z.string().default('0.0.0.0'),
@@ -88,6 +116,12 @@ const envSchema = z.object({
   OPENAPI_DOCS: bool(true),
   TAMS_MIN_OBJECT_TIMEOUT_SECONDS: int(600, 300),
   TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS: int(300, 30),
+  WEBHOOK_ALLOWED_HOSTS: hostList,
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  WEBHOOK_RETRY_BASE_MS: int(1_000, 1),
+  WEBHOOK_RETRY_MAX_MS: int(600_000, 1),
+  WEBHOOK_MAX_ATTEMPTS: int(30, 1),
+  WEBHOOK_CONCURRENCY: int(16, 1),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -121,6 +155,20 @@ export interface Config {
   openapiDocs: boolean;
   /** TAMS: how long allocated objects wait to be registered, and how long presigned URLs stay valid (advertised by /tams/service). */
   tams: { minObjectTimeoutSeconds: number; minPresignedUrlTimeoutSeconds: number };
+  /** TAMS webhook delivery (docs/tams.md#webhooks). */
+  webhooks: {
+    /** Hosts webhooks may call although they are not public addresses (SSRF policy). */
+    allowedHosts: AllowedHost[];
+    /** Limit of one POST to a receiver, connection included. */
+    timeoutMs: number;
+    /** Retry delays double from the base up to the maximum (with jitter). */
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** Failed attempts at one event after which the webhook goes to `error`. */
+    maxAttempts: number;
+    /** POSTs in flight at once per process. */
+    concurrency: number;
+  };
 }
 
 /** Parse the environment; throws ConfigError with one line naming the offending variable. */
@@ -140,6 +188,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): z.output<typeof envSchema> {
   // TAMS: presigned URLs must not outlive the objects they let a client write.
   if (e.TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS > e.TAMS_MIN_OBJECT_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS must not exceed TAMS_MIN_OBJECT_TIMEOUT_SECONDS');
+  }
+  if (e.WEBHOOK_RETRY_BASE_MS > e.WEBHOOK_RETRY_MAX_MS) {
+    throw new ConfigError('invalid configuration: WEBHOOK_RETRY_BASE_MS must not exceed WEBHOOK_RETRY_MAX_MS');
   }
   return e;
 }
@@ -207,6 +258,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tams: {
       minObjectTimeoutSeconds: e.TAMS_MIN_OBJECT_TIMEOUT_SECONDS,
       minPresignedUrlTimeoutSeconds: e.TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS,
+    },
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
     },
   };
 }

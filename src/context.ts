@@ -42,7 +42,7 @@ export interface AppContext {
   stores: StoresCapability;
   /** Identifier types, S3 and store configs, media records, search and history. */
   media: MediaCapability;
-  /** TAMS: flows, sources, profiles and the service document. */
+  /** TAMS: flows, sources, profiles, webhooks and the service document. */
   tams: TamsCapability;
   authenticate: Authenticator;
   /** /tams also accepts HTTP Basic with a user's password. */
@@ -63,6 +63,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   stores.resolver = media.resolver;
   stores.hooks = signedUploadHooks(media.media);
   const authenticate = bearerAuthenticator(tokens, users, clients);
+  const tams = createTams(config, db, { sequencer: events.sequencer, logger });
   return {
     config,
     database,
@@ -74,11 +75,11 @@ export function createContext(config: Config, database: Database, logger: Logger
     events: events.service,
     stores,
     media,
-    tams: createTams(config, db),
+    tams,
     authenticate,
     authenticateTams: bearerOrBasicAuthenticator(authenticate, users),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
-    workers: [...events.workers, ...stores.workers, ...media.workers],
+    workers: [...events.workers, ...stores.workers, ...media.workers, ...tams.workers],
   };
 }
 

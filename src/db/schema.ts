@@ -10,3 +10,4 @@ export * from '../tams/service/service.tables.js';
 export * from '../tams/profiles/profiles.tables.js';
 export * from '../tams/sources/sources.tables.js';
 export * from '../tams/flows/flows.tables.js';
+export * from '../tams/webhooks/webhooks.tables.js';

@@ -3,6 +3,12 @@
  * delay is drawn from the upper half of it, so replicas that lost the broker together do not
  * reconnect in lockstep while each still waits at least half the ceiling.
  */
+export function backoffDelay(failures: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.min(failures, 32));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** `backoffDelay` for a loop that counts its own consecutive failures. */
 export class Backoff {
   private failures = 0;
 
@@ -14,9 +20,7 @@ export class Backoff {
 
   /** The delay before the next attempt; each call counts one more failure. */
   next(): number {
-    const ceiling = Math.min(this.capMs, this.baseMs * 2 ** this.failures);
-    this.failures = Math.min(this.failures + 1, 32);
-    return Math.round(ceiling / 2 + (this.random() * ceiling) / 2);
+    return backoffDelay(this.failures++, this.baseMs, this.capMs, this.random);
   }
 
   reset(): void {

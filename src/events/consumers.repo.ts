@@ -40,6 +40,20 @@ export async function advance(db: Db, name: string, owner: string, position: num
   return rows.length === 1;
 }
 
+/**
+ * For a destination that keeps its progress in the same transaction as its own writes (so a
+ * batch is never applied twice): the consumer's position, row-locked until the transaction ends.
+ */
+export async function lockPosition(tx: Db, name: string): Promise<number> {
+  const [row] = await tx.select({ position: eventConsumers.position }).from(eventConsumers).where(eq(eventConsumers.name, name)).for('update');
+  return row?.position ?? 0;
+}
+
+/** Moves the position of a consumer locked with `lockPosition`. */
+export async function setPosition(tx: Db, name: string, position: number): Promise<void> {
+  await tx.update(eventConsumers).set({ position }).where(eq(eventConsumers.name, name));
+}
+
 export async function releaseLease(db: Db, name: string, owner: string): Promise<void> {
   await db
     .update(eventConsumers)

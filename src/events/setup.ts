@@ -10,6 +10,8 @@ import { EventSequencer } from './sequencer.js';
 
 export interface EventsCapability {
   service: EventsService;
+  /** Numbers committed outbox rows; shared by every outbox consumer of the process. */
+  sequencer: EventSequencer;
   workers: BackgroundWorker[];
   readiness: ReadinessCheck[];
 }
@@ -33,5 +35,5 @@ export function createEvents(config: Config, db: Db, logger: Logger): EventsCapa
       },
     });
   }
-  return { service: new EventsService(db, sequencer), workers, readiness };
+  return { service: new EventsService(db, sequencer), sequencer, workers, readiness };
 }

@@ -1,5 +1,8 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
+import type { EventSequencer } from '../events/sequencer.js';
 import { version } from '../version.js';
 import { noSegments } from './flows/flow-content.js';
 import { FlowsService } from './flows/flows.service.js';
@@ -7,21 +10,28 @@ import { ProfilesService } from './profiles/profiles.service.js';
 import type { EventStreamMechanism } from './service/service.schemas.js';
 import { ServiceInfoService } from './service/service.service.js';
 import { SourcesService } from './sources/sources.service.js';
+import { unshapedSegmentEvents } from './webhooks/segment-shaping.js';
+import { createWebhooks } from './webhooks/setup.js';
+import type { WebhooksService } from './webhooks/webhooks.service.js';
 
 export interface TamsCapability {
   service: ServiceInfoService;
   profiles: ProfilesService;
   sources: SourcesService;
   flows: FlowsService;
+  webhooks: WebhooksService;
+  /** Webhook fan-out and delivery. */
+  workers: BackgroundWorker[];
 }
 
 /**
- * How a TAMS client can follow changes. Webhooks (the spec's `webhooks` mechanism) come with
- * part 2; until then the events feed, and RabbitMQ when configured (never its URL: it may hold
- * credentials).
+ * How a TAMS client can follow changes: webhooks (the spec's name, which tells clients that
+ * /service/webhooks exists), the events feed, and RabbitMQ when configured (never its URL: it
+ * may hold credentials).
  */
 function eventStreamMechanisms(config: Config): EventStreamMechanism[] {
   const mechanisms: EventStreamMechanism[] = [
+    { name: 'webhooks', docs: `${config.publicUrl}/api/docs` },
     {
       name: 'mediastore-event-feed',
       docs: `${config.publicUrl}/api/docs`,
@@ -32,8 +42,10 @@ function eventStreamMechanisms(config: Config): EventStreamMechanism[] {
   return mechanisms;
 }
 
-export function createTams(config: Config, db: Db): TamsCapability {
+export function createTams(config: Config, db: Db, deps: { sequencer: EventSequencer; logger: Logger }): TamsCapability {
   const sources = new SourcesService(db);
+  // The segments capability replaces the shaper with one that filters and presigns get_urls.
+  const webhooks = createWebhooks(config, db, { ...deps, shapeSegments: unshapedSegmentEvents });
   return {
     service: new ServiceInfoService(db, {
       serviceVersion: version,
@@ -44,5 +56,7 @@ export function createTams(config: Config, db: Db): TamsCapability {
     profiles: new ProfilesService(db),
     sources,
     flows: new FlowsService(db, sources, noSegments),
+    webhooks: webhooks.service,
+    workers: webhooks.workers,
   };
 }

@@ -13,6 +13,7 @@ import { profilesRoutes } from './profiles/profiles.routes.js';
 import { serviceRoutes } from './service/service.routes.js';
 import type { TamsCapability } from './setup.js';
 import { sourcesRoutes } from './sources/sources.routes.js';
+import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 
 /** Every TAMS route table, in mount order. */
 function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteDef[] {
@@ -24,6 +25,7 @@ function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteDef[] {
     ...profilesRoutes(tams.profiles, publicUrl),
     ...sourcesRoutes(tams.sources, publicUrl),
     ...flowsRoutes(tams.flows, publicUrl),
+    ...webhooksRoutes(tams.webhooks, publicUrl),
   );
   return routes;
 }

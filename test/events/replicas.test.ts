@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/client.js';
 import { bearer, createTestApp, type TestApp } from '../helpers/app.js';
-import { openTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { openTestDatabase, secondInstanceDatabase, type TestDatabase } from '../helpers/database.js';
 import { RABBITMQ_URL, requireRabbitmq } from '../helpers/services.js';
 import { listenToExchange, uniqueExchange, type ExchangeListener } from './broker.js';
 
 const rabbit = await requireRabbitmq();
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
-const delivering = (t: TestApp) => t.logs.filter((l) => l.msg === 'delivering events from this replica').length;
+const delivering = (t: TestApp) => t.logs.filter((l) => l.msg === 'delivering events from this replica' && String(l.consumer).startsWith('amqp:')).length;
 
 describe.runIf(rabbit)('two replicas on one database', () => {
   const exchange = uniqueExchange('replicas');
@@ -19,8 +18,7 @@ describe.runIf(rabbit)('two replicas on one database', () => {
   let b: TestApp;
   beforeAll(async () => {
     database = await openTestDatabase();
-    // On Postgres the second replica has its own pool, as another process would; PGlite is one process.
-    second = database.url ? { ...openDatabase({ url: database.url }), url: database.url } : database;
+    second = secondInstanceDatabase(database);
     listener = await listenToExchange(exchange);
     const env = { AMQP_URL: RABBITMQ_URL, AMQP_EXCHANGE: exchange };
     a = await createTestApp({ database, env, startWorkers: true });

@@ -36,3 +36,12 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   });
   return { ...openDatabase({ pgliteClient: client }), url: undefined };
 }
+
+/**
+ * The same database for a second app instance: on PostgreSQL through a pool of its own, as
+ * another process would have it; PGlite is one process, so the same handle. Close it when it
+ * is not `database` itself.
+ */
+export function secondInstanceDatabase(database: TestDatabase): TestDatabase {
+  return database.url ? { ...openDatabase({ url: database.url }), url: database.url } : database;
+}

@@ -27,7 +27,7 @@ describe('GET /tams and /tams/service', () => {
     expect(res.body).toMatchObject({ type: 'urn:x-tams:service.mediastore', api_version: '8.2', min_object_timeout: '900:0', min_presigned_url_timeout: '300:0' });
     expect(parseTimestamp(res.body.min_object_timeout)).toBeGreaterThanOrEqual(parseTimestamp('300:0'));
     expect(parseTimestamp(res.body.min_presigned_url_timeout)).toBeLessThanOrEqual(parseTimestamp(res.body.min_object_timeout));
-    expect(res.body.event_stream_mechanisms.map((m: { name: string }) => m.name)).toEqual(['mediastore-event-feed', 'amqp']);
+    expect(res.body.event_stream_mechanisms.map((m: { name: string }) => m.name)).toEqual(['webhooks', 'mediastore-event-feed', 'amqp']);
     expect(JSON.stringify(res.body)).not.toContain('rabbit-secret');
     expect((await api.head('/service')).headers['content-length']).toBe(res.headers['content-length']);
   });
