@@ -2,12 +2,11 @@
  * Events: (1) dispatcher throughput, publishing a backlog of 100,000 unnumbered outbox rows to
  * the local RabbitMQ (durable topic exchange, one durable queue bound, persistent messages,
  * publisher confirms); (2) what events cost a write: the outbox insert inside a transaction,
- * and PATCH /api/users/{name} latency over HTTP with the dispatcher publishing vs no broker.
+ * and POST /api/media latency over HTTP with the dispatcher publishing vs no broker.
  * PostgreSQL when DATABASE_URL is set (a fresh database per part), else in-memory PGlite.
  */
 import { randomBytes } from 'node:crypto';
 import { connect } from 'amqplib';
-import autocannon from 'autocannon';
 import { eq, sql } from 'drizzle-orm';
 import { users } from '../src/auth/auth.tables.js';
 import type { Database } from '../src/db/client.js';
@@ -16,7 +15,9 @@ import { recordEvent } from '../src/events/outbox.js';
 import { eventConsumers, eventOutbox } from '../src/events/outbox.tables.js';
 import { DEFAULT_BATCH_SIZE, OutboxConsumer } from '../src/events/outbox-consumer.js';
 import { EventSequencer } from '../src/events/sequencer.js';
-import { type BenchDatabase, freshDatabase, silent, startBenchApp } from './harness.js';
+import { type BenchDatabase, freshDatabase, type LoadResult, loadFromChild, silent, startBenchApp } from './harness.js';
+
+const FS_STORE = { type: 'FilesystemStore', bucket: 'bench', s3_url: '' };
 
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const BACKLOG = 100_000;
@@ -110,26 +111,29 @@ async function outboxInsertCost(database: Database, n: number) {
   return { without, withEvent };
 }
 
-/** PATCH /api/users/{name} (a cheap write: no password hashing) against a real listening app, alone and under load. */
-async function patchLatency(bench: BenchDatabase, amqpUrl: string | undefined) {
+/**
+ * POST /api/media (a record, its history row and its event in one transaction) against a real
+ * listening app, one connection and eight, with the dispatcher idle (no broker) or publishing
+ * each event to RabbitMQ as it is written. Load from autocannon in its own process.
+ */
+async function createLatency(bench: BenchDatabase, amqpUrl: string | undefined, run: string) {
   const exchange = `ms-bench-${randomBytes(3).toString('hex')}`;
   const app = await startBenchApp(bench, amqpUrl ? { AMQP_URL: amqpUrl, AMQP_EXCHANGE: exchange } : {});
   try {
-    await app.ctx.users.ensureUser('latency-bench', 'latency-bench-password', false);
-    const load = async (connections: number, duration: number) => {
-      const result = await autocannon({
-        url: `${app.baseUrl}/api/users/latency-bench`,
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ disabled: false }),
+    const headers = { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' };
+    const post = (path: string, body: unknown) => fetch(`${app.baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    await post('/api/identifier', { name: 'DEMO', pattern: '' });
+    const load = (connections: number, seconds: number, tag: string) =>
+      loadFromChild({
+        url: `${app.baseUrl}/api/media`,
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ pid: `${run}-${tag}-[<id>]`, pid_type: 'DEMO', store_config: FS_STORE, metadata: { title: 'x' }, tags: ['bench'] }),
         connections,
-        duration,
+        seconds,
       });
-      if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors`);
-      return { p50: result.latency.p50, p99: result.latency.p99, rps: Math.round(result.requests.average) };
-    };
-    await load(4, 2); // warm-up
-    return { one: await load(1, 5), eight: await load(8, 5) };
+    await load(4, 2, 'warm');
+    return { one: await load(1, 5, 'one'), eight: await load(8, 5, 'eight') };
   } finally {
     await app.close();
     if (amqpUrl) await deleteExchange(exchange);
@@ -150,15 +154,15 @@ export async function run(): Promise<void> {
     console.log(`    without an event   p50 ${f(tx.without.p50)} ms   p99 ${f(tx.without.p99)} ms`);
     console.log(`    with recordEvent   p50 ${f(tx.withEvent.p50)} ms   p99 ${f(tx.withEvent.p99)} ms`);
 
-    console.log('  PATCH /api/users/{name} {"disabled":false}, 5 s each (every write records its event in the outbox either way):');
-    const row = (what: string, r: { p50: number; p99: number; rps: number }) =>
+    console.log('  POST /api/media, 5 s each (every write records its event in the outbox either way; "on" also publishes it):');
+    const row = (what: string, r: LoadResult) =>
       console.log(`    ${what.padEnd(40)} p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   ${r.rps} req/s`);
-    const off = await patchLatency(bench, undefined);
-    const on = broker ? await patchLatency(bench, AMQP_URL) : undefined;
-    row('no broker, 1 connection', off.one);
-    if (on) row('dispatcher publishing, 1 connection', on.one);
-    row('no broker, 8 connections', off.eight);
-    if (on) row('dispatcher publishing, 8 connections', on.eight);
+    const off = await createLatency(bench, undefined, 'off');
+    const on = broker ? await createLatency(bench, AMQP_URL, 'on') : undefined;
+    row('events off (no broker), 1 connection', off.one);
+    if (on) row('events on (publishing), 1 connection', on.one);
+    row('events off (no broker), 8 connections', off.eight);
+    if (on) row('events on (publishing), 8 connections', on.eight);
   } finally {
     await bench.close();
   }
