@@ -68,14 +68,8 @@ export function flowEvent(change: Change, flow: FlowDoc, source: SourceDoc | und
  * each webhook's delivery shapes and presigns) or `flows/segments_deleted` (`{flow_id,
  * timerange}`).
  */
-export function segmentsEvent(
-  change: 'segments_added' | 'segments_deleted',
-  flow: FlowDoc,
-  source: SourceDoc | undefined,
-  actor: string,
-  event: Record<string, unknown>,
-): NewEvent {
-  return tamsEvent('flows', change, flow.id, actor, { event_type: `flows/${change}`, event: { flow_id: flow.id, ...event }, filter: flowFilter(flow, source) });
+export function segmentsEvent(change: 'segments_added' | 'segments_deleted', filter: TamsEventFilter & { flow_id: string }, actor: string, event: Record<string, unknown>): NewEvent {
+  return tamsEvent('flows', change, filter.flow_id, actor, { event_type: `flows/${change}`, event: { flow_id: filter.flow_id, ...event }, filter });
 }
 
 export function sourceEvent(change: Change, source: SourceDoc, actor: string): NewEvent {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QueryBoolean, QueryValueList, UUID_PATTERN } from '../http/query.js';
+import type { Store } from '../../stores/store.js';
 import type { StorageBackend, TamsStorage } from '../storage/backends.js';
 import type { UncontrolledUrl } from './segments.tables.js';
 
@@ -59,6 +60,7 @@ function backendMatches(backend: StorageBackend | undefined, o: UrlOptions): boo
 /** Builds get_urls for many objects, opening each store and describing each backend once. */
 export class GetUrlBuilder {
   readonly #backends = new Map<number, Promise<StorageBackend>>();
+  readonly #stores = new Map<number, Promise<Store>>();
 
   constructor(
     private readonly storage: TamsStorage,
@@ -79,7 +81,7 @@ export class GetUrlBuilder {
     const labelOk = (label: string) => o.accept_get_urls === undefined || o.accept_get_urls.includes(label);
     const storageOk = (id: string | undefined) => !o.accept_storage_ids?.length || (id !== undefined && o.accept_storage_ids.includes(id));
     if (labelOk(backend.label) && storageOk(backend.id) && o.presigned !== false && backendMatches(backend, o)) {
-      const store = await this.storage.store(location.storeConfigId);
+      const store = await this.store(location.storeConfigId);
       const signed = await store.presignGet(location.storeKey, {
         expiresInSeconds: this.presignSeconds,
         ...(location.contentType ? { contentType: location.contentType } : {}),
@@ -93,6 +95,12 @@ export class GetUrlBuilder {
       }
     }
     return out;
+  }
+
+  private store(pk: number): Promise<Store> {
+    let found = this.#stores.get(pk);
+    if (!found) this.#stores.set(pk, (found = this.storage.store(pk)));
+    return found;
   }
 
   private backend(pk: number): Promise<StorageBackend> {

@@ -2,6 +2,8 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
+import type { TamsEventFilter } from '../events.js';
+import { flowCollectedBy, outerFlowId, sourceCollectedBy } from '../flows/collections.sql.js';
 import { tamsFlows } from '../flows/flows.tables.js';
 import type { SortOrder } from '../http/paging.js';
 import type { Int8Bounds } from '../timerange.js';
@@ -37,6 +39,20 @@ export async function lockFlowForSegments(db: Db, flowId: string): Promise<FlowF
 
 export async function touchSegmentsUpdated(db: Db, flowId: string): Promise<void> {
   await db.execute(sql`update ${tamsFlows} set segments_updated = now() where id = ${flowId}`);
+}
+
+/** What webhook filters match the flow's events on (as `flowEvent` builds it), in one query. */
+export async function eventFilterOf(db: Db, flowId: string): Promise<TamsEventFilter & { flow_id: string }> {
+  const [row] = await db
+    .select({
+      sourceId: tamsFlows.sourceId,
+      tags: tamsFlows.tags,
+      flowCollectedBy: flowCollectedBy(outerFlowId),
+      sourceCollectedBy: sourceCollectedBy(sql.raw('"tams_flows"."source_id"')),
+    })
+    .from(tamsFlows)
+    .where(sql`${tamsFlows.id} = ${flowId}`);
+  return { flow_id: flowId, source_id: row!.sourceId, tags: row!.tags, flow_collected_by: row!.flowCollectedBy ?? [], source_collected_by: row!.sourceCollectedBy ?? [] };
 }
 
 // ---- registration --------------------------------------------------------------------------

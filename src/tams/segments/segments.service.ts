@@ -8,11 +8,7 @@ import type { MediaDeletion } from '../../media/deletion.js';
 import { recordEvents } from '../../events/outbox.js';
 import { segmentsEvent } from '../events.js';
 import type { FlowContent } from '../flows/flow-content.js';
-import { toFlowDoc } from '../flows/flow-document.js';
-import { flowsByIds } from '../flows/flows.repo.js';
 import { appliedLimit, fetchPage, type Page } from '../http/paging.js';
-import { toSourceDoc } from '../sources/source-document.js';
-import { sourcesByIds } from '../sources/sources.repo.js';
 import { TAMS_OBJECT_PID_TYPE, type TamsStorage } from '../storage/backends.js';
 import { EMPTY, ETERNITY, formatTimerange, formatTimestamp, hull, isEmpty, isValidTimerange, parseTimerange, parseTimestamp, type TimeRange, toSqlBounds } from '../timerange.js';
 import type { SegmentEventShaper } from '../webhooks/segment-shaping.js';
@@ -82,7 +78,8 @@ export class SegmentsService {
     }
     accepted.sort((a, b) => a.i - b.i);
 
-    const backendLabels = new Set((await this.storage.list()).map((b) => b.label));
+    // Uncontrolled URLs may not take a backend's label (read only when some are given).
+    const backendLabels = new Set(accepted.some((c) => c.post.get_urls?.length) ? (await this.storage.list()).map((b) => b.label) : []);
     await transactionWithRetry(this.db, async (tx) => {
       const flow = await repo.lockFlowForSegments(tx, flowId);
       if (!flow) throw notFound(`flow ${flowId} does not exist`);
@@ -200,10 +197,7 @@ export class SegmentsService {
   }
 
   private async recordSegmentsEvent(tx: Db, actor: string, flowId: string, change: 'segments_added' | 'segments_deleted', event: Record<string, unknown>): Promise<void> {
-    const [record] = await flowsByIds(tx, [flowId]);
-    const flow = toFlowDoc(record!);
-    const [source] = await sourcesByIds(tx, [flow.source_id]);
-    await recordEvents(tx, [segmentsEvent(change, flow, source && toSourceDoc(source), actor, event)]);
+    await recordEvents(tx, [segmentsEvent(change, await repo.eventFilterOf(tx, flowId), actor, event)]);
   }
 
   // ---- flows ---------------------------------------------------------------------------
