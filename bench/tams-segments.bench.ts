@@ -21,7 +21,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 import { freshDatabase, loadFromChild, percentiles, startBenchApp, type BenchApp } from './harness.js';
 
-const ONE_BY_ONE = 2_000;
+const ONE_BY_ONE = 800;
 const BULK_REQUESTS = 10;
 const BULK_SIZE = 1_000;
 const LARGE = Number(process.env.SEGMENTS_LARGE ?? 1_000_000);
