@@ -14,6 +14,8 @@
  * are made with fetch from this process (each needs its own object and timerange).
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench tams-segments
+ *
+ * SEGMENTS_LARGE sets the large flow's size; SEGMENTS_PHASES=writes or reads runs one half.
  */
 import { cpus, loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +27,8 @@ const ONE_BY_ONE = 800;
 const BULK_REQUESTS = 10;
 const BULK_SIZE = 1_000;
 const LARGE = Number(process.env.SEGMENTS_LARGE ?? 1_000_000);
+/** `SEGMENTS_PHASES=reads` (or `writes`) runs only that half. */
+const PHASES = process.env.SEGMENTS_PHASES ?? 'writes,reads';
 const NS = 1_000_000_000n;
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -133,14 +137,18 @@ export async function run(): Promise<void> {
     try {
       const db = bench.database.db;
       const storePk = await app.ctx.tams.backends.defaultPk();
-      console.log('  registration:');
-      const eight = [];
-      for (let i = 0; i < 8; i++) eight.push(await createFlow(app));
-      await oneByOne(app, db, storePk, eight, 'one per request, 8 in flight, 8 flows');
-      await oneByOne(app, db, storePk, [await createFlow(app)], 'one per request, 8 in flight, 1 flow');
-      await bulk(app, db, storePk);
-      console.log(`  GET /flows/{id}/segments (load average ${load()}):`);
-      for (const n of [10_000, LARGE]) await reads(app, db, storePk, n);
+      if (PHASES.includes('writes')) {
+        console.log('  registration:');
+        const eight = [];
+        for (let i = 0; i < 8; i++) eight.push(await createFlow(app));
+        await oneByOne(app, db, storePk, eight, 'one per request, 8 in flight, 8 flows');
+        await oneByOne(app, db, storePk, [await createFlow(app)], 'one per request, 8 in flight, 1 flow');
+        await bulk(app, db, storePk);
+      }
+      if (PHASES.includes('reads')) {
+        console.log(`  GET /flows/{id}/segments (load average ${load()}):`);
+        for (const n of [10_000, LARGE]) await reads(app, db, storePk, n);
+      }
       console.log(`  load average ${load()} at the end`);
     } finally {
       await app.close();

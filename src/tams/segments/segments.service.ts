@@ -48,12 +48,12 @@ export class SegmentsService {
     const single = !Array.isArray(body);
     const items = single ? [body] : (body as unknown[]);
     const failed = new Map<number, FailedSegment>();
-    const fail = (i: number, err: unknown) => {
+    const fail = (i: number, err: unknown, into = failed) => {
       const item = items[i] as { object_id?: unknown; timerange?: unknown } | null;
       const objectId = typeof item?.object_id === 'string' ? item.object_id : '';
       // Echoed only when it is a timerange (failed_segments[].timerange must be one).
       const timerange = isValidTimerange(item?.timerange) ? item.timerange : undefined;
-      failed.set(i, { object_id: objectId, ...(timerange !== undefined ? { timerange } : {}), error: segmentError(err) });
+      into.set(i, { object_id: objectId, ...(timerange !== undefined ? { timerange } : {}), error: segmentError(err) });
     };
     const candidates: Candidate[] = [];
     items.forEach((item, i) => {
@@ -80,7 +80,9 @@ export class SegmentsService {
 
     // Uncontrolled URLs may not take a backend's label (read only when some are given).
     const backendLabels = new Set(accepted.some((c) => c.post.get_urls?.length) ? (await this.storage.list()).map((b) => b.label) : []);
-    await transactionWithRetry(this.db, async (tx) => {
+    // Failures found in the transaction count only for the attempt that commits (deadlocks retry it).
+    const refusedInTx = await transactionWithRetry(this.db, async (tx) => {
+      const refused = new Map<number, FailedSegment>();
       const flow = await repo.lockFlowForSegments(tx, flowId);
       if (!flow) throw notFound(`flow ${flowId} does not exist`);
       if (flow.readOnly) throw forbidden(`flow ${flowId} is read-only; its segments cannot change`);
@@ -98,10 +100,10 @@ export class SegmentsService {
           inserted.push(c);
         } catch (err) {
           if (!(err instanceof SegmentRefused)) throw err;
-          fail(c.i, err);
+          fail(c.i, err, refused);
         }
       }
-      if (!inserted.length) return;
+      if (!inserted.length) return refused;
       const fresh = [...objects].filter(([, o]) => o.isNew);
       await repo.insertObjects(tx, fresh.map(([id, o]) => ({ id, firstFlowId: flowId, timerange: o.timerange, keyFrameCount: o.keyFrameCount, uncontrolled: o.uncontrolled })));
       for (const [id, o] of objects) if (!o.isNew && o.changedUrls) await repo.setUncontrolledUrls(tx, id, o.uncontrolled);
@@ -123,8 +125,9 @@ export class SegmentsService {
       await this.recordSegmentsEvent(tx, actor, flowId, 'segments_added', {
         segments: inserted.map((c) => compactSegment({ ...c.post, get_urls: undefined, init_object_id: undefined, object_timerange: undefined })),
       });
+      return refused;
     });
-    const failures = [...failed].sort(([a], [b]) => a - b).map(([, f]) => f);
+    const failures = [...failed, ...refusedInTx].sort(([a], [b]) => a - b).map(([, f]) => f);
     if (single && failures.length) throw badRequest(failures[0]!.error!.summary);
     return failures;
   }
