@@ -116,6 +116,9 @@ const envSchema = z.object({
   OPENAPI_DOCS: bool(true),
   TAMS_MIN_OBJECT_TIMEOUT_SECONDS: int(600, 300),
   TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS: int(300, 30),
+  TAMS_STORE_TYPE: z.enum(['FilesystemStore', 'BucketStore', 'DictStore']).default('FilesystemStore'),
+  TAMS_STORE_BUCKET: z.string().min(1).default('tams'),
+  TAMS_STORE_S3_URL: optionalString,
   WEBHOOK_ALLOWED_HOSTS: hostList,
   WEBHOOK_TIMEOUT_MS: int(10_000, 100),
   WEBHOOK_RETRY_BASE_MS: int(1_000, 1),
@@ -154,7 +157,12 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   openapiDocs: boolean;
   /** TAMS: how long allocated objects wait to be registered, and how long presigned URLs stay valid (advertised by /tams/service). */
-  tams: { minObjectTimeoutSeconds: number; minPresignedUrlTimeoutSeconds: number };
+  tams: {
+    minObjectTimeoutSeconds: number;
+    minPresignedUrlTimeoutSeconds: number;
+    /** The default storage backend of TAMS objects: a store config (created at first use). */
+    store: { type: 'FilesystemStore' | 'BucketStore' | 'DictStore'; bucket: string; s3Url: string | undefined };
+  };
   /** TAMS webhook delivery (docs/tams.md#webhooks). */
   webhooks: {
     /** Hosts webhooks may call although they are not public addresses (SSRF policy). */
@@ -186,6 +194,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): z.output<typeof envSchema> {
     throw new ConfigError('invalid configuration: OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET must be set together');
   }
   // TAMS: presigned URLs must not outlive the objects they let a client write.
+  if ((e.TAMS_STORE_TYPE === 'BucketStore') !== (e.TAMS_STORE_S3_URL !== undefined)) {
+    throw new ConfigError('invalid configuration: TAMS_STORE_S3_URL must be set when (and only when) TAMS_STORE_TYPE is BucketStore');
+  }
   if (e.TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS > e.TAMS_MIN_OBJECT_TIMEOUT_SECONDS) {
     throw new ConfigError('invalid configuration: TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS must not exceed TAMS_MIN_OBJECT_TIMEOUT_SECONDS');
   }
@@ -258,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tams: {
       minObjectTimeoutSeconds: e.TAMS_MIN_OBJECT_TIMEOUT_SECONDS,
       minPresignedUrlTimeoutSeconds: e.TAMS_MIN_PRESIGNED_URL_TIMEOUT_SECONDS,
+      store: { type: e.TAMS_STORE_TYPE, bucket: e.TAMS_STORE_BUCKET, s3Url: e.TAMS_STORE_S3_URL },
     },
     webhooks: {
       allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,

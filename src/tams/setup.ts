@@ -4,13 +4,16 @@ import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
 import type { EventSequencer } from '../events/sequencer.js';
 import { version } from '../version.js';
-import { noSegments } from './flows/flow-content.js';
+import type { MediaCapability } from '../media/setup.js';
 import { FlowsService } from './flows/flows.service.js';
+import { ObjectsService } from './objects/objects.service.js';
 import { ProfilesService } from './profiles/profiles.service.js';
+import { SegmentsService } from './segments/segments.service.js';
 import type { EventStreamMechanism } from './service/service.schemas.js';
 import { ServiceInfoService } from './service/service.service.js';
 import { SourcesService } from './sources/sources.service.js';
-import { unshapedSegmentEvents } from './webhooks/segment-shaping.js';
+import { TamsStorage } from './storage/backends.js';
+import { StorageService } from './storage/storage.service.js';
 import { createWebhooks } from './webhooks/setup.js';
 import type { WebhooksService } from './webhooks/webhooks.service.js';
 
@@ -19,6 +22,12 @@ export interface TamsCapability {
   profiles: ProfilesService;
   sources: SourcesService;
   flows: FlowsService;
+  segments: SegmentsService;
+  /** POST /flows/{id}/storage. */
+  storage: StorageService;
+  /** The storage backends (store configs) and the default one. */
+  backends: TamsStorage;
+  objects: ObjectsService;
   webhooks: WebhooksService;
   /** Webhook fan-out and delivery. */
   workers: BackgroundWorker[];
@@ -42,10 +51,19 @@ function eventStreamMechanisms(config: Config): EventStreamMechanism[] {
   return mechanisms;
 }
 
-export function createTams(config: Config, db: Db, deps: { sequencer: EventSequencer; logger: Logger }): TamsCapability {
+/**
+ * Presigned GET URLs live a minute longer than the advertised minimum, so a URL read at the
+ * end of a response is still valid for `min_presigned_url_timeout`.
+ */
+const PRESIGN_MARGIN_SECONDS = 60;
+
+export function createTams(config: Config, db: Db, deps: { sequencer: EventSequencer; logger: Logger; media: MediaCapability }): TamsCapability {
+  const { media, logger } = deps;
   const sources = new SourcesService(db);
-  // The segments capability replaces the shaper with one that filters and presigns get_urls.
-  const webhooks = createWebhooks(config, db, { ...deps, shapeSegments: unshapedSegmentEvents });
+  const backends = new TamsStorage(config.tams.store, media.storeConfigs, media.identifierTypes, media.resolver);
+  const presignSeconds = config.tams.minPresignedUrlTimeoutSeconds + PRESIGN_MARGIN_SECONDS;
+  const segments = new SegmentsService(db, backends, media.deletion, { presignSeconds, logger: logger.child({ component: 'tams-segments' }) });
+  const webhooks = createWebhooks(config, db, { sequencer: deps.sequencer, logger, shapeSegments: segments.shapeEvent });
   return {
     service: new ServiceInfoService(db, {
       serviceVersion: version,
@@ -55,7 +73,11 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     }),
     profiles: new ProfilesService(db),
     sources,
-    flows: new FlowsService(db, sources, noSegments),
+    flows: new FlowsService(db, sources, segments.content),
+    segments,
+    storage: new StorageService(db, backends, media.media, media.storeConfigs, config.tams.minObjectTimeoutSeconds),
+    backends,
+    objects: new ObjectsService(db, backends, presignSeconds),
     webhooks: webhooks.service,
     workers: webhooks.workers,
   };

@@ -9,10 +9,13 @@ import { mountRoutes, type RouteDef } from '../http/routes.js';
 import { flowsRoutes } from './flows/flows.routes.js';
 import { tamsErrorHandler } from './http/error-handler.js';
 import { tamsReply } from './http/reply.js';
+import { objectsRoutes } from './objects/objects.routes.js';
 import { profilesRoutes } from './profiles/profiles.routes.js';
+import { segmentsRoutes } from './segments/segments.routes.js';
 import { serviceRoutes } from './service/service.routes.js';
 import type { TamsCapability } from './setup.js';
 import { sourcesRoutes } from './sources/sources.routes.js';
+import { storageRoutes } from './storage/storage.routes.js';
 import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 
 /** Every TAMS route table, in mount order. */
@@ -25,6 +28,9 @@ function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteDef[] {
     ...profilesRoutes(tams.profiles, publicUrl),
     ...sourcesRoutes(tams.sources, publicUrl),
     ...flowsRoutes(tams.flows, publicUrl),
+    ...segmentsRoutes(tams.segments, publicUrl),
+    ...storageRoutes(tams.storage, tams.backends, publicUrl),
+    ...objectsRoutes(tams.objects, publicUrl),
     ...webhooksRoutes(tams.webhooks, publicUrl),
   );
   return routes;

@@ -49,6 +49,10 @@ export interface TestAppOptions {
 /** The real app on a real database and a real listening HTTP server, as in production. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const server = createServer();
+  // Tests fetch from the same process: when the event loop stalls (PGlite, a loaded machine),
+  // the server's 5 s keep-alive timer can fire just before the client reuses the socket
+  // (ECONNRESET). A server that keeps idle sockets longer than fetch does avoids the race.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ms-test-'));

@@ -24,6 +24,8 @@ export async function startS3(buckets: string[] = []): Promise<TestS3> {
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = await server.run();
+  // As in test/helpers/app.ts: idle sockets outlive the client's, so a reused one is never reset.
+  (server as unknown as { httpServer: { keepAliveTimeout: number } }).httpServer.keepAliveTimeout = 30_000;
   return {
     url: `http://127.0.0.1:${port}`,
     ...S3RVER_KEYS,

@@ -1,65 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
-import { expectSpecResponse } from '../helpers/tams-spec.js';
+import { listAll as listAllOf, specClient, type TamsFetch } from '../helpers/tams-fetch.js';
 
 /**
  * A client written from the TAMS spec alone, over real HTTP with fetch: a token from the OAuth2
  * client-credentials grant, then only /tams. It creates a video, an audio and a multi flow that
  * collects them, finds them through listings (following `Link` headers) and filters, changes
- * their properties, and deletes them. (Segments and storage come with the segments capability.)
+ * their properties, and deletes them. (Segments and storage: e2e-segments.test.ts.)
  */
 
 let t: TestApp;
-let base: string;
-let token: string;
+let tams: TamsFetch;
 
 beforeAll(async () => {
   t = await createTestApp();
-  // Set-up outside TAMS: an administrator registers the client once.
-  const created = await t.http.post('/api/clients').set('Authorization', `Bearer ${t.adminToken}`).send({ client_id: 'e2e-client', scopes: ['tams-api/read', 'tams-api/write', 'tams-api/delete'] });
-  const grant = await fetch(`${t.baseUrl}/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`e2e-client:${String(created.body.client_secret)}`).toString('base64')}` },
-    body: 'grant_type=client_credentials',
-  });
-  token = ((await grant.json()) as { access_token: string }).access_token;
-  base = `${t.baseUrl}/tams`;
+  tams = await specClient(t);
 });
 afterAll(() => t.close());
 
-interface Reply {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
-/** One request; every reply is checked against the spec (schema of the operation and status, content type). */
-async function tams(method: string, pathOrUrl: string, body?: unknown): Promise<Reply> {
-  const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${base}${pathOrUrl}`;
-  const res = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  const parsed: unknown = text ? JSON.parse(text) : undefined;
-  expectSpecResponse({ status: res.status, headers: Object.fromEntries(res.headers), body: parsed, text, req: { method, path: new URL(url).pathname + new URL(url).search } });
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-/** Every item of a listing, following `Link: <...>; rel="next"`. */
-async function listAll<T>(path: string): Promise<T[]> {
-  const items: T[] = [];
-  let next: string | undefined = path;
-  while (next) {
-    const page = await tams('GET', next);
-    expect(page.status).toBe(200);
-    items.push(...(page.body as T[]));
-    next = /<([^>]+)>;\s*rel="next"/.exec(page.headers.get('link') ?? '')?.[1];
-  }
-  return items;
-}
+const listAll = <T>(path: string) => listAllOf<T>(tams, path);
 
 it('creates, finds, changes and deletes a video, an audio and a multi flow', async () => {
   const service = await tams('GET', '/service');

@@ -1,11 +1,11 @@
-import { type SQL, sql } from 'drizzle-orm';
+import type { SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { EMPTY, type Int8Bounds, type TimeRange } from '../timerange.js';
+import type { Int8Bounds, TimeRange } from '../timerange.js';
 
 /**
- * What a flow's segments contribute to flows: the extension point for the segments
- * capability, which does not exist yet. Everything flows need from segments goes through this
- * interface, so segments plug in by providing an implementation in `src/tams/setup.ts`:
+ * What a flow's segments contribute to flows. Everything flows need from segments goes through
+ * this interface; the segments capability implements it (`SegmentsService.content`, plugged in
+ * in `src/tams/setup.ts`):
  *
  * - `overlaps`/`isEmpty` are SQL conditions on a flow id column, used by `GET /flows?timerange=`
  *   (a non-empty range: flows with a segment overlapping it; an empty one: flows without
@@ -28,11 +28,3 @@ export interface FlowContent {
   timerange(db: Db, flowId: string, within: TimeRange): Promise<TimeRange>;
   deleteAll(tx: Db, flowId: string): Promise<void>;
 }
-
-/** Until segments exist every flow is empty. */
-export const noSegments: FlowContent = {
-  overlaps: () => sql`false`,
-  isEmpty: () => sql`true`,
-  timerange: async () => EMPTY,
-  deleteAll: async () => {},
-};

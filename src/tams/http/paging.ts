@@ -39,7 +39,7 @@ export const appliedLimit = (limit: number | undefined) => Math.min(limit ?? DEF
 /** One column of a sort key, with the SQL type its cursor value is cast to. */
 export interface SortKeyPart {
   sql: SQL;
-  cast: 'timestamptz' | 'uuid' | 'text' | 'int4';
+  cast: 'timestamptz' | 'uuid' | 'text' | 'int4' | 'int8';
 }
 
 /** A listing order: the key columns (unique together, the last is the id) and their natural direction. */
@@ -94,6 +94,8 @@ const keyValueSchemas: Record<SortKeyPart['cast'], z.ZodType> = {
   uuid: z.uuid(),
   text: z.string(),
   int4: z.number().int(),
+  // int8 values travel as decimal strings (nanoseconds exceed 2^53).
+  int8: z.string().regex(/^-?(0|[1-9][0-9]{0,18})$/),
 };
 
 /** Rows after the cursor, in the listing direction. */

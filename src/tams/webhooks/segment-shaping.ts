@@ -17,6 +17,3 @@ export interface SegmentsAddedEvent {
  * as a failed attempt and is retried.
  */
 export type SegmentEventShaper = (event: SegmentsAddedEvent, options: SegmentOptions) => Promise<SegmentsAddedEvent>;
-
-/** Until the segments capability provides its shaper: the event as recorded. */
-export const unshapedSegmentEvents: SegmentEventShaper = async (event) => event;

@@ -1,0 +1,159 @@
+/**
+ * TAMS segments on PostgreSQL (DATABASE_URL; PGlite otherwise):
+ *
+ * - registration one segment per request, 8 requests in flight (8 flows, one each, as
+ *   parallel ingests write; and all 8 on one flow, whose writers queue on the flow's lock):
+ *   segments/s, p50/p99 per request;
+ * - bulk registration, 1,000 segments per request: segments/s;
+ * - GET /flows/{id}/segments on flows of 10,000 and SEGMENTS_LARGE (default 1,000,000)
+ *   segments seeded with SQL: a 10-second timerange in the middle, and the first page
+ *   (limit 100) without timerange: p50/p99 (autocannon in a child process, 1 connection).
+ *
+ * Objects are media records seeded with SQL (pid_type tams_object in the TAMS store); the large
+ * flows reuse 1,000 objects of 10 s each through ts_offset. Requests of the registration runs
+ * are made with fetch from this process (each needs its own object and timerange).
+ *
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench tams-segments
+ *
+ * SEGMENTS_LARGE sets the large flow's size; SEGMENTS_PHASES=writes or reads runs one half.
+ */
+import { cpus, loadavg } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../src/db/client.js';
+import { freshDatabase, loadFromChild, percentiles, startBenchApp, type BenchApp } from './harness.js';
+
+const ONE_BY_ONE = 800;
+const BULK_REQUESTS = 10;
+const BULK_SIZE = 1_000;
+const LARGE = Number(process.env.SEGMENTS_LARGE ?? 1_000_000);
+/** `SEGMENTS_PHASES=reads` (or `writes`) runs only that half. */
+const PHASES = process.env.SEGMENTS_PHASES ?? 'writes,reads';
+const NS = 1_000_000_000n;
+
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+async function createFlow(app: BenchApp): Promise<string> {
+  const id = randomUUID();
+  const body = { id, source_id: randomUUID(), format: 'urn:x-nmos:format:video', codec: 'video/h264', container: 'video/mp2t', essence_parameters: { frame_width: 1920, frame_height: 1080, frame_rate: { numerator: 25 } } };
+  const res = await fetch(`${app.baseUrl}/tams/flows/${id}`, { method: 'PUT', headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`flow PUT: ${res.status}`);
+  return id;
+}
+
+/** `n` PENDING media records allocated for `flowId`, named `<prefix>-<i>`. */
+async function seedObjects(db: Db, storePk: number, flowId: string, prefix: string, n: number): Promise<void> {
+  await db.execute(sql`insert into media (pid, pid_type, store_config_id, store_key, metadata, created_by, updated_by)
+    select ${prefix} || '-' || g, 'tams_object', ${storePk}, ${prefix} || '/' || g, jsonb_build_object('tams', jsonb_build_object('allocated_for_flow', ${flowId}::text)), 'bench', 'bench'
+    from generate_series(0, ${n - 1}) g`);
+}
+
+const range = (i: number) => `[${i * 10}:0_${i * 10 + 10}:0)`;
+
+async function post(app: BenchApp, flowId: string, body: unknown): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${app.baseUrl}/tams/flows/${flowId}/segments`, { method: 'POST', headers: { authorization: `Bearer ${app.adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  if (res.status !== 201) throw new Error(`segments POST: ${res.status}`);
+  return performance.now() - started;
+}
+
+/** 8 loops registering one segment per request: each on its own flow, or all on the one flow given. */
+async function oneByOne(app: BenchApp, db: Db, storePk: number, flows: string[], label: string): Promise<void> {
+  const prefix = `one-${randomUUID()}`;
+  for (const [i, f] of flows.entries()) await seedObjects(db, storePk, f, `${prefix}-${i}`, ONE_BY_ONE);
+  const latencies: number[] = [];
+  const perLoop = ONE_BY_ONE / 8;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, loop) => {
+      const flowIndex = flows.length === 1 ? 0 : loop;
+      for (let k = 0; k < perLoop; k++) {
+        const i = flows.length === 1 ? loop * perLoop + k : k;
+        latencies.push(await post(app, flows[flowIndex]!, { object_id: `${prefix}-${flowIndex}-${i}`, timerange: range(i) }));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const p = percentiles(latencies);
+  console.log(`    ${label.padEnd(44)} ${Math.round(ONE_BY_ONE / seconds)} segments/s   p50 ${p.p50.toFixed(1)} ms   p99 ${p.p99.toFixed(1)} ms`);
+}
+
+async function bulk(app: BenchApp, db: Db, storePk: number): Promise<void> {
+  const flowId = await createFlow(app);
+  const prefix = `bulk-${randomUUID()}`;
+  await seedObjects(db, storePk, flowId, prefix, BULK_REQUESTS * BULK_SIZE);
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let r = 0; r < BULK_REQUESTS; r++) {
+    const body = Array.from({ length: BULK_SIZE }, (_, k) => ({ object_id: `${prefix}-${r * BULK_SIZE + k}`, timerange: range(r * BULK_SIZE + k) }));
+    latencies.push(await post(app, flowId, body));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const p = percentiles(latencies);
+  console.log(`    ${`bulk, ${BULK_SIZE} per request, 1 connection`.padEnd(44)} ${Math.round((BULK_REQUESTS * BULK_SIZE) / seconds)} segments/s   p50 ${p.p50.toFixed(0)} ms per request`);
+}
+
+/** A flow of `n` 10-second segments from 0:0, reusing 1,000 objects through ts_offset. */
+async function seedLargeFlow(app: BenchApp, db: Db, storePk: number, n: number): Promise<string> {
+  const flowId = await createFlow(app);
+  const prefix = `large-${randomUUID()}`;
+  const objects = Math.min(1000, n);
+  await seedObjects(db, storePk, flowId, prefix, objects);
+  await db.execute(sql`insert into tams_objects (id, first_flow_id, timerange) select ${prefix} || '-' || g, ${flowId}, '[0:0_10:0)' from generate_series(0, ${objects - 1}) g`);
+  await db.execute(sql`insert into tams_segments (flow_id, range, timerange, object_id, ts_offset)
+    select ${flowId}, int8range(g * ${String(10n * NS)}::int8, (g + 1) * ${String(10n * NS)}::int8, '[)'), '[' || (g * 10) || ':0_' || (g * 10 + 10) || ':0)',
+      ${prefix} || '-' || (g % ${objects}), g * ${String(10n * NS)}::int8
+    from generate_series(0, ${n - 1}) g`);
+  await db.execute(sql`analyze tams_segments`);
+  return flowId;
+}
+
+async function reads(app: BenchApp, db: Db, storePk: number, n: number): Promise<void> {
+  const started = performance.now();
+  const flowId = await seedLargeFlow(app, db, storePk, n);
+  console.log(`    seeded a flow of ${n.toLocaleString('en')} segments in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const base = `${app.baseUrl}/tams/flows/${flowId}/segments`;
+  const middle = Math.floor(n / 2) * 10;
+  const cases: [string, string][] = [
+    ['10-second timerange in the middle', `${base}?timerange=${encodeURIComponent(`[${middle}:0_${middle + 10}:0)`)}`],
+    ['first page, limit 100, no timerange', `${base}?limit=100`],
+  ];
+  const check = await fetch(cases[0]![1], { headers: { authorization: `Bearer ${app.adminToken}` } });
+  const got = (await check.json()) as unknown[];
+  if (check.status !== 200 || got.length !== 1) throw new Error(`middle timerange: ${check.status}, ${got.length} segments`);
+  for (const [what, url] of cases) {
+    const f = await loadFromChild({ url, headers: { authorization: `Bearer ${app.adminToken}` }, connections: 1, seconds: 5 });
+    console.log(`    N=${n.toLocaleString('en').padEnd(10)} ${what.padEnd(38)} p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms   ${f.rps} req/s`);
+  }
+}
+
+export async function run(): Promise<void> {
+  console.log(`database: ${process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite in memory (set DATABASE_URL for PostgreSQL)'}`);
+  console.log(`machine: ${cpus().length} cores, load average ${load()} at start`);
+  const bench = await freshDatabase('tams_segments');
+  try {
+    const app = await startBenchApp(bench);
+    try {
+      const db = bench.database.db;
+      const storePk = await app.ctx.tams.backends.defaultPk();
+      if (PHASES.includes('writes')) {
+        console.log('  registration:');
+        const eight = [];
+        for (let i = 0; i < 8; i++) eight.push(await createFlow(app));
+        await oneByOne(app, db, storePk, eight, 'one per request, 8 in flight, 8 flows');
+        await oneByOne(app, db, storePk, [await createFlow(app)], 'one per request, 8 in flight, 1 flow');
+        await bulk(app, db, storePk);
+      }
+      if (PHASES.includes('reads')) {
+        console.log(`  GET /flows/{id}/segments (load average ${load()}):`);
+        for (const n of [10_000, LARGE]) await reads(app, db, storePk, n);
+      }
+      console.log(`  load average ${load()} at the end`);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await bench.close();
+  }
+}

@@ -1,0 +1,260 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Db } from '../../db/client.js';
+import { transactionWithRetry } from '../../db/transaction.js';
+import { badRequest, forbidden, notFound } from '../../http/errors.js';
+import type { MediaDeletion } from '../../media/deletion.js';
+import { recordEvents } from '../../events/outbox.js';
+import { segmentsEvent } from '../events.js';
+import type { FlowContent } from '../flows/flow-content.js';
+import { appliedLimit, fetchPage, type Page } from '../http/paging.js';
+import { TAMS_OBJECT_PID_TYPE, type TamsStorage } from '../storage/backends.js';
+import { EMPTY, ETERNITY, formatTimerange, formatTimestamp, hull, isEmpty, isValidTimerange, parseTimerange, parseTimestamp, type TimeRange, toSqlBounds } from '../timerange.js';
+import type { SegmentEventShaper } from '../webhooks/segment-shaping.js';
+import { GetUrlBuilder, type UrlOptions } from './get-urls.js';
+import { type Candidate, checkObject, type ObjectAfter, SegmentRefused, segmentError, toCandidate } from './segment-checks.js';
+import * as repo from './segments.repo.js';
+import { type FailedSegment, type SegmentDoc, type SegmentListQuery, SegmentPost } from './segments.schemas.js';
+
+/** Objects freed by one request are deleted right away up to this many; the media deletion worker takes the rest. */
+const DELETE_NOW_MAX = 100;
+
+export interface SegmentPage extends Page<SegmentDoc> {
+  /** X-Paging-Timerange: the hull of the page's segments, `()` when empty. */
+  timerange: string;
+}
+
+/**
+ * Segments of flows: registration (one or a bulk array, partial failure as the spec says),
+ * time-ordered listing with get_urls, deletion by timerange releasing objects nobody references
+ * any more; the flows' `FlowContent`; the shaper of segment webhook events.
+ */
+export class SegmentsService {
+  constructor(
+    private readonly db: Db,
+    private readonly storage: TamsStorage,
+    private readonly deletion: MediaDeletion,
+    private readonly options: { presignSeconds: number; logger: Logger },
+  ) {}
+
+  // ---- POST ----------------------------------------------------------------------------
+
+  /**
+   * Registers what can be registered; returns the failures (empty: all created). A single
+   * segment (not an array) that fails is a 400 instead.
+   */
+  async register(actor: string, flowId: string, body: unknown): Promise<FailedSegment[]> {
+    const single = !Array.isArray(body);
+    const items = single ? [body] : (body as unknown[]);
+    const failed = new Map<number, FailedSegment>();
+    const fail = (i: number, err: unknown, into = failed) => {
+      const item = items[i] as { object_id?: unknown; timerange?: unknown } | null;
+      const objectId = typeof item?.object_id === 'string' ? item.object_id : '';
+      // Echoed only when it is a timerange (failed_segments[].timerange must be one).
+      const timerange = isValidTimerange(item?.timerange) ? item.timerange : undefined;
+      into.set(i, { object_id: objectId, ...(timerange !== undefined ? { timerange } : {}), error: segmentError(err) });
+    };
+    const candidates: Candidate[] = [];
+    items.forEach((item, i) => {
+      const parsed = SegmentPost.safeParse(item);
+      if (!parsed.success) return fail(i, new SegmentRefused(z.prettifyError(parsed.error).replace(/\n/g, '; ')));
+      try {
+        candidates.push(toCandidate(i, parsed.data));
+      } catch (err) {
+        if (!(err instanceof SegmentRefused)) throw err;
+        fail(i, err);
+      }
+    });
+    // Overlaps within the request: the earlier segment (in the request's order) wins.
+    const accepted: Candidate[] = [];
+    for (const c of [...candidates].sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : a.i - b.i))) {
+      const clash = accepted.find((a) => a.lo < c.hi && c.lo < a.hi);
+      if (clash && clash.i < c.i) fail(c.i, new SegmentRefused(`timerange: ${c.post.timerange} overlaps segment ${clash.post.timerange} of the same request`));
+      else if (clash) {
+        accepted.splice(accepted.indexOf(clash), 1, c);
+        fail(clash.i, new SegmentRefused(`timerange: ${clash.post.timerange} overlaps segment ${c.post.timerange} of the same request`));
+      } else accepted.push(c);
+    }
+    accepted.sort((a, b) => a.i - b.i);
+
+    // Uncontrolled URLs may not take a backend's label (read only when some are given).
+    const backendLabels = new Set(accepted.some((c) => c.post.get_urls?.length) ? (await this.storage.list()).map((b) => b.label) : []);
+    // Failures found in the transaction count only for the attempt that commits (deadlocks retry it).
+    const refusedInTx = await transactionWithRetry(this.db, async (tx) => {
+      const refused = new Map<number, FailedSegment>();
+      const flow = await repo.lockFlowForSegments(tx, flowId);
+      if (!flow) throw notFound(`flow ${flowId} does not exist`);
+      if (flow.readOnly) throw forbidden(`flow ${flowId} is read-only; its segments cannot change`);
+      if (!flow.container) throw badRequest(`flow ${flowId} has no container; set it before registering segments`);
+      const overlapping = await repo.overlappingExisting(tx, flowId, accepted);
+      const states = await repo.lockObjects(tx, [...new Set(accepted.map((c) => c.post.object_id))]);
+      const objects = new Map<string, ObjectAfter>();
+      for (const [id, st] of states) if (st.registered) objects.set(id, { ...st.registered, isNew: false, changedUrls: false });
+      const inserted: Candidate[] = [];
+      for (const c of accepted) {
+        try {
+          const existing = overlapping.get(c.i);
+          if (existing) throw new SegmentRefused(`timerange: ${c.post.timerange} overlaps the flow's segment ${existing}`);
+          objects.set(c.post.object_id, checkObject(c, flowId, states.get(c.post.object_id), objects.get(c.post.object_id), backendLabels));
+          inserted.push(c);
+        } catch (err) {
+          if (!(err instanceof SegmentRefused)) throw err;
+          fail(c.i, err, refused);
+        }
+      }
+      if (!inserted.length) return refused;
+      const fresh = [...objects].filter(([, o]) => o.isNew);
+      await repo.insertObjects(tx, fresh.map(([id, o]) => ({ id, firstFlowId: flowId, timerange: o.timerange, keyFrameCount: o.keyFrameCount, uncontrolled: o.uncontrolled })));
+      for (const [id, o] of objects) if (!o.isNew && o.changedUrls) await repo.setUncontrolledUrls(tx, id, o.uncontrolled);
+      await repo.insertSegments(
+        tx,
+        flowId,
+        inserted.map((c) => ({
+          lo: c.lo,
+          hi: c.hi,
+          timerange: c.post.timerange,
+          objectId: c.post.object_id,
+          tsOffset: c.post.ts_offset === undefined ? undefined : c.tsOffset,
+          lastDuration: c.post.last_duration === undefined ? undefined : parseTimestamp(c.post.last_duration),
+          sampleOffset: c.post.sample_offset,
+          sampleCount: c.post.sample_count,
+        })),
+      );
+      await repo.touchSegmentsUpdated(tx, flowId);
+      await this.recordSegmentsEvent(tx, actor, flowId, 'segments_added', {
+        segments: inserted.map((c) => compactSegment({ ...c.post, get_urls: undefined, init_object_id: undefined, object_timerange: undefined })),
+      });
+      return refused;
+    });
+    const failures = [...failed, ...refusedInTx].sort(([a], [b]) => a - b).map(([, f]) => f);
+    if (single && failures.length) throw badRequest(failures[0]!.error!.summary);
+    return failures;
+  }
+
+  // ---- GET -----------------------------------------------------------------------------
+
+  async list(flowId: string, query: SegmentListQuery): Promise<SegmentPage> {
+    const reverse = query.reverse_order ?? false;
+    const where = [sql`tams_segments.flow_id = ${flowId}`];
+    if (query.object_id !== undefined) where.push(sql`tams_segments.object_id = ${query.object_id}`);
+    if (query.timerange !== undefined) {
+      const bounds = toSqlBounds(query.timerange, { clamp: true });
+      if (bounds === null) return { items: [], limit: appliedLimit(query.limit), nextKey: undefined, timerange: '()' };
+      where.push(sql`tams_segments.range && ${repo.rangeOf(bounds)}`);
+      // Also a btree-usable condition on the start, so the ordered index can serve the page.
+      if (bounds.upper !== null) where.push(sql`lower(tams_segments.range) < ${String(bounds.upper)}::int8`);
+    }
+    const page = await fetchPage(repo.segmentOrder, { ...query, reverse }, (after, orderBy, limit) =>
+      repo.selectSegments(this.db, after ? [...where, after] : where, orderBy, limit),
+    );
+    const urls = new GetUrlBuilder(this.storage, this.options.presignSeconds, query);
+    const items = await Promise.all(page.items.map((row) => this.toDoc(row, urls, query.include_object_timerange ?? false)));
+    const ranges = page.items.map((r) => parseTimerange(r.timerange));
+    return { ...page, items, timerange: formatTimerange(ranges.reduce(hull, EMPTY)) };
+  }
+
+  private async toDoc(row: repo.SegmentRow, urls: GetUrlBuilder, includeObjectTimerange: boolean): Promise<SegmentDoc> {
+    const doc = compactSegment({
+      object_id: row.object_id,
+      timerange: row.timerange,
+      ts_offset: row.ts_offset === null ? undefined : formatNs(row.ts_offset),
+      last_duration: row.last_duration === null ? undefined : formatNs(row.last_duration),
+      object_timerange: includeObjectTimerange ? row.object_timerange : undefined,
+      sample_offset: row.sample_offset === null ? undefined : Number(row.sample_offset),
+      sample_count: row.sample_count === null ? undefined : Number(row.sample_count),
+      key_frame_count: row.key_frame_count ?? undefined,
+    }) as SegmentDoc;
+    const getUrls = await urls.urls({ storeConfigId: Number(row.store_config_id), storeKey: row.store_key, contentType: row.content_type, uncontrolled: row.uncontrolled_urls });
+    return { ...doc, get_urls: getUrls };
+  }
+
+  // ---- DELETE --------------------------------------------------------------------------
+
+  async remove(actor: string, flowId: string, query: { timerange?: TimeRange | undefined; object_id?: string | undefined }): Promise<void> {
+    const within = query.timerange ?? ETERNITY;
+    const bounds = toSqlBounds(within, { clamp: true });
+    const marked = await transactionWithRetry(this.db, async (tx) => {
+      const flow = await repo.lockFlowForSegments(tx, flowId);
+      if (!flow) throw notFound(`flow ${flowId} does not exist`);
+      if (flow.readOnly) throw forbidden(`flow ${flowId} is read-only; its segments cannot change`);
+      if (bounds === null || isEmpty(within)) return [];
+      const deleted = await repo.deleteSegments(tx, flowId, bounds, query.object_id);
+      if (!deleted.count) return [];
+      const freed = await repo.releaseObjects(tx, deleted.objectIds, TAMS_OBJECT_PID_TYPE, actor);
+      await repo.touchSegmentsUpdated(tx, flowId);
+      const timerange = formatTimerange(hull(parseTimerange(deleted.first!), parseTimerange(deleted.last!)));
+      await this.recordSegmentsEvent(tx, actor, flowId, 'segments_deleted', { timerange });
+      return freed;
+    });
+    await this.deleteObjects(actor, marked);
+  }
+
+  /** Bytes and records of freed objects; what fails or exceeds DELETE_NOW_MAX is left to the media deletion worker. */
+  private async deleteObjects(actor: string, pids: string[]): Promise<void> {
+    for (const pid of pids.slice(0, DELETE_NOW_MAX)) {
+      await this.deletion.remove({ actor, reason: 'TAMS object no longer referenced by any segment' }, pid).catch((err: unknown) => {
+        this.options.logger.warn({ pid, err: err instanceof Error ? err.message : String(err) }, 'deleting a released TAMS object failed; the deletion worker retries');
+      });
+    }
+  }
+
+  private async recordSegmentsEvent(tx: Db, actor: string, flowId: string, change: 'segments_added' | 'segments_deleted', event: Record<string, unknown>): Promise<void> {
+    await recordEvents(tx, [segmentsEvent(change, await repo.eventFilterOf(tx, flowId), actor, event)]);
+  }
+
+  // ---- flows ---------------------------------------------------------------------------
+
+  /** What flows need from segments (GET /flows?timerange=, include_timerange, DELETE). */
+  readonly content: FlowContent = {
+    overlaps: (flowId, bounds) => sql`exists (select 1 from tams_segments s where s.flow_id = ${flowId} and s.range && ${repo.rangeOf(bounds)})`,
+    isEmpty: (flowId) => sql`not exists (select 1 from tams_segments s where s.flow_id = ${flowId})`,
+    timerange: async (db, flowId, within) => {
+      const bounds = toSqlBounds(within, { clamp: true });
+      if (bounds === null) return EMPTY;
+      const first = await repo.edgeSegment(db, flowId, bounds, false);
+      if (first === undefined) return EMPTY;
+      const last = (await repo.edgeSegment(db, flowId, bounds, true))!;
+      return hull(parseTimerange(first), parseTimerange(last));
+    },
+    // Inside the flow's DELETE transaction: objects freed are marked; the media deletion
+    // worker deletes their bytes and records once the transaction has committed.
+    deleteAll: async (tx, flowId) => {
+      const deleted = await repo.deleteSegments(tx, flowId, { lower: null, upper: null }, undefined);
+      await repo.releaseObjects(tx, deleted.objectIds, TAMS_OBJECT_PID_TYPE, 'tams');
+    },
+  };
+
+  // ---- webhooks ------------------------------------------------------------------------
+
+  /** Each webhook's `flows/segments_added` event as GET segments would answer with its options. */
+  readonly shapeEvent: SegmentEventShaper = async (event, options) => {
+    const urlOptions: UrlOptions = {
+      verbose_storage: options.verbose_storage,
+      accept_get_urls: options.accept_get_urls,
+      accept_storage_ids: options.accept_storage_ids,
+      presigned: options.presigned,
+    };
+    const urls = new GetUrlBuilder(this.storage, this.options.presignSeconds, urlOptions);
+    const locations = await repo.objectLocations(this.db, [...new Set(event.segments.map((s) => String(s.object_id)))]);
+    const segments = await Promise.all(
+      event.segments.map(async (segment) => {
+        const { get_urls: _urls, object_timerange: _range, ...rest } = segment;
+        const where = locations.get(String(segment.object_id));
+        // An object deleted since: the segment without URLs.
+        if (!where) return rest;
+        const shaped: Record<string, unknown> = { ...rest, get_urls: await urls.urls({ storeConfigId: Number(where.store_config_id), storeKey: where.store_key, contentType: where.content_type, uncontrolled: where.uncontrolled_urls }) };
+        if (options.include_object_timerange) shaped.object_timerange = where.object_timerange;
+        if (where.key_frame_count !== null && shaped.key_frame_count === undefined) shaped.key_frame_count = where.key_frame_count;
+        return shaped;
+      }),
+    );
+    return { ...event, segments };
+  };
+}
+
+const formatNs = (v: string): string => formatTimestamp(BigInt(v));
+
+function compactSegment<T extends Record<string, unknown>>(segment: T): Partial<T> {
+  return Object.fromEntries(Object.entries(segment).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

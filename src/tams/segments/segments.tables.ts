@@ -1,0 +1,59 @@
+import { bigint, customType, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { media } from '../../media/media.tables.js';
+import { instant } from '../columns.js';
+import { tamsFlows } from '../flows/flows.tables.js';
+
+/** Postgres `int8range`, read and written as its text literal (`[0,10000000000)`). */
+const int8range = customType<{ data: string; driverData: string }>({ dataType: () => 'int8range' });
+
+/** An uncontrolled URL of an object, registered with a segment (`get_urls` items with a label). */
+export interface UncontrolledUrl {
+  url: string;
+  label: string;
+}
+
+/**
+ * TAMS objects: media records (`pid` = object id) once a segment has registered them. Holds
+ * what the spec makes properties of the object rather than of a segment: its timerange (set by
+ * the first registration), key_frame_count, the flow that first referenced it, and its
+ * uncontrolled URLs. Objects allocated by /storage but never registered have no row (GET
+ * /objects/{id} MUST be 404 for them).
+ */
+export const tamsObjects = pgTable('tams_objects', {
+  id: text('id')
+    .primaryKey()
+    .references(() => media.pid, { onUpdate: 'cascade', onDelete: 'restrict' }),
+  firstFlowId: uuid('first_flow_id').notNull(),
+  /** As registered (or derived from the first segment), printed back as is. */
+  timerange: text('timerange').notNull(),
+  keyFrameCount: integer('key_frame_count'),
+  uncontrolledUrls: jsonb('uncontrolled_urls').$type<UncontrolledUrl[]>().notNull().default([]),
+  created: instant('created').notNull().defaultNow(),
+});
+
+/**
+ * Segments of flows. `range` is the half-open nanosecond range used for every comparison;
+ * `timerange` is the range as registered (clusivity kept), printed back unchanged. An
+ * exclusion constraint on (flow_id =, range &&) refuses overlaps and serves "segments of F
+ * overlapping [a,b)"; a btree on (flow_id, lower(range)) serves the time-ordered pages (both
+ * in the custom migration).
+ */
+export const tamsSegments = pgTable(
+  'tams_segments',
+  {
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => tamsFlows.id),
+    range: int8range('range').notNull(),
+    timerange: text('timerange').notNull(),
+    objectId: text('object_id')
+      .notNull()
+      .references(() => tamsObjects.id, { onUpdate: 'cascade', onDelete: 'restrict' }),
+    tsOffset: bigint('ts_offset', { mode: 'bigint' }),
+    lastDuration: bigint('last_duration', { mode: 'bigint' }),
+    sampleOffset: bigint('sample_offset', { mode: 'number' }),
+    sampleCount: bigint('sample_count', { mode: 'number' }),
+    created: instant('created').notNull().defaultNow(),
+  },
+  (t) => [index('tams_segments_object_idx').on(t.objectId, t.flowId)],
+);
