@@ -63,7 +63,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   stores.resolver = media.resolver;
   stores.hooks = signedUploadHooks(media.media);
   const authenticate = bearerAuthenticator(tokens, users, clients);
-  const tams = createTams(config, db, { sequencer: events.sequencer, logger });
+  const tams = createTams(config, db, { sequencer: events.sequencer, logger, media });
   return {
     config,
     database,

@@ -122,6 +122,19 @@ export async function deleteMedia(db: Db, id: number): Promise<void> {
   await db.delete(media).where(eq(media.id, id));
 }
 
+/** Records of `ids` marked for deletion, row-locked (those another transaction holds are skipped). */
+export const lockMarked = (db: Db, ids: number[]): Promise<MediaWithStore[]> =>
+  ids.length
+    ? selectWithStore(db)
+        .where(and(inArray(media.id, ids), sql`${media.deleteRequested} is not null`))
+        .orderBy(media.id)
+        .for('update', { of: media, skipLocked: true })
+    : Promise.resolve([]);
+
+export async function deleteMediaIds(db: Db, ids: number[]): Promise<void> {
+  if (ids.length) await db.delete(media).where(inArray(media.id, ids));
+}
+
 /** Records whose deletion waits for their bytes to go, requested before `before`. */
 export async function deletionsDue(db: Db, before: Date, limit: number): Promise<number[]> {
   const rows = await db

@@ -13,7 +13,15 @@ import type { SourceDoc } from './sources/sources.schemas.js';
  * source_collected_by_ids, tags), as the resource was when the event happened, deleted ones
  * included.
  */
-export type TamsEventType = 'flows/created' | 'flows/updated' | 'flows/deleted' | 'sources/created' | 'sources/updated' | 'sources/deleted';
+export type TamsEventType =
+  | 'flows/created'
+  | 'flows/updated'
+  | 'flows/deleted'
+  | 'flows/segments_added'
+  | 'flows/segments_deleted'
+  | 'sources/created'
+  | 'sources/updated'
+  | 'sources/deleted';
 
 export interface TamsEventFilter {
   flow_id?: string;
@@ -31,8 +39,19 @@ export interface TamsEventPayload {
 
 type Change = 'created' | 'updated' | 'deleted';
 
-function tamsEvent(resource: 'flows' | 'sources', change: Change, subject: string, actor: string, payload: TamsEventPayload): NewEvent {
+function tamsEvent(resource: 'flows' | 'sources', change: Change | 'segments_added' | 'segments_deleted', subject: string, actor: string, payload: TamsEventPayload): NewEvent {
   return { type: `tams.${resource}.${change}`, subject, actor, payload };
+}
+
+/** What webhook filters match a flow's events on, as the flow and its source are now. */
+function flowFilter(flow: FlowDoc, source: SourceDoc | undefined): TamsEventFilter {
+  return {
+    flow_id: flow.id,
+    source_id: flow.source_id,
+    tags: flow.tags,
+    flow_collected_by: flow.collected_by ?? [],
+    source_collected_by: source?.collected_by ?? [],
+  };
 }
 
 /** `source` is the flow's source at the time (for the source filters). */
@@ -40,14 +59,23 @@ export function flowEvent(change: Change, flow: FlowDoc, source: SourceDoc | und
   return tamsEvent('flows', change, flow.id, actor, {
     event_type: `flows/${change}`,
     event: change === 'deleted' ? { flow_id: flow.id } : { flow },
-    filter: {
-      flow_id: flow.id,
-      source_id: flow.source_id,
-      tags: flow.tags,
-      flow_collected_by: flow.collected_by ?? [],
-      source_collected_by: source?.collected_by ?? [],
-    },
+    filter: flowFilter(flow, source),
   });
+}
+
+/**
+ * `flows/segments_added` (`event`: `{flow_id, segments}`, the segments without get_urls, which
+ * each webhook's delivery shapes and presigns) or `flows/segments_deleted` (`{flow_id,
+ * timerange}`).
+ */
+export function segmentsEvent(
+  change: 'segments_added' | 'segments_deleted',
+  flow: FlowDoc,
+  source: SourceDoc | undefined,
+  actor: string,
+  event: Record<string, unknown>,
+): NewEvent {
+  return tamsEvent('flows', change, flow.id, actor, { event_type: `flows/${change}`, event: { flow_id: flow.id, ...event }, filter: flowFilter(flow, source) });
 }
 
 export function sourceEvent(change: Change, source: SourceDoc, actor: string): NewEvent {

@@ -3,7 +3,10 @@ import type { Config } from '../config.js';
 import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
 import type { EventSequencer } from '../events/sequencer.js';
+import type { MediaCapability } from '../media/setup.js';
 import { version } from '../version.js';
+import { createDeleteRequests } from './deletion/setup.js';
+import type { DeleteRequestsService } from './deletion/delete-requests.service.js';
 import { noSegments } from './flows/flow-content.js';
 import { FlowsService } from './flows/flows.service.js';
 import { ProfilesService } from './profiles/profiles.service.js';
@@ -20,7 +23,8 @@ export interface TamsCapability {
   sources: SourcesService;
   flows: FlowsService;
   webhooks: WebhooksService;
-  /** Webhook fan-out and delivery. */
+  deleteRequests: DeleteRequestsService;
+  /** Webhook fan-out and delivery; the delete request worker. */
   workers: BackgroundWorker[];
 }
 
@@ -42,10 +46,13 @@ function eventStreamMechanisms(config: Config): EventStreamMechanism[] {
   return mechanisms;
 }
 
-export function createTams(config: Config, db: Db, deps: { sequencer: EventSequencer; logger: Logger }): TamsCapability {
+export function createTams(config: Config, db: Db, deps: { sequencer: EventSequencer; logger: Logger; media: MediaCapability }): TamsCapability {
   const sources = new SourcesService(db);
   // The segments capability replaces the shaper with one that filters and presigns get_urls.
-  const webhooks = createWebhooks(config, db, { ...deps, shapeSegments: unshapedSegmentEvents });
+  const webhooks = createWebhooks(config, db, { sequencer: deps.sequencer, logger: deps.logger, shapeSegments: unshapedSegmentEvents });
+  // Deleting segments (inline or by delete requests) is the flows' content deletion.
+  const deletions = createDeleteRequests(config, db, deps.media.deletion, deps.logger, (tx, actor, id) => flows.removeEmptied(tx, actor, id));
+  const flows = new FlowsService(db, sources, { ...noSegments, deleteAll: deletions.service.deleteFlowContent });
   return {
     service: new ServiceInfoService(db, {
       serviceVersion: version,
@@ -55,8 +62,9 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     }),
     profiles: new ProfilesService(db),
     sources,
-    flows: new FlowsService(db, sources, noSegments),
+    flows,
     webhooks: webhooks.service,
-    workers: webhooks.workers,
+    deleteRequests: deletions.service,
+    workers: [...webhooks.workers, deletions.worker],
   };
 }
