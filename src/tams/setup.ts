@@ -7,6 +7,7 @@ import type { MediaCapability } from '../media/setup.js';
 import { version } from '../version.js';
 import { createDeleteRequests } from './deletion/setup.js';
 import type { DeleteRequestsService } from './deletion/delete-requests.service.js';
+import type { SegmentEraser } from './deletion/segment-eraser.js';
 import { noSegments } from './flows/flow-content.js';
 import { FlowsService } from './flows/flows.service.js';
 import { ProfilesService } from './profiles/profiles.service.js';
@@ -24,6 +25,8 @@ export interface TamsCapability {
   flows: FlowsService;
   webhooks: WebhooksService;
   deleteRequests: DeleteRequestsService;
+  /** Deletes segments and releases their objects (for DELETE /flows/{id}/segments too). */
+  segmentEraser: SegmentEraser;
   /** Webhook fan-out and delivery; the delete request worker. */
   workers: BackgroundWorker[];
 }
@@ -65,6 +68,7 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     flows,
     webhooks: webhooks.service,
     deleteRequests: deletions.service,
+    segmentEraser: deletions.eraser,
     workers: [...webhooks.workers, deletions.worker],
   };
 }
