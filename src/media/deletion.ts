@@ -14,7 +14,7 @@ import { toStoreView } from './store-configs.service.js';
 const RETRY_AFTER_MS = 60_000;
 const RETRY_BATCH = 100;
 /** Records whose bytes one transaction of `completeMarked` deletes (its row locks are held meanwhile). */
-const MARKED_CHUNK = 100;
+const MARKED_CHUNK = 500;
 
 /**
  * Deleting media. A PENDING record has no bytes and goes in one transaction. A READY record
@@ -83,13 +83,12 @@ export class MediaDeletion {
   }
 
   private async completeChunk(pids: string[]): Promise<string[]> {
-    const marked = (await repo.findByPids(this.db, pids)).filter((r) => r.media.deleteRequested);
     // Stores are opened before the transaction (opening reads the database too).
     const stores = new Map<number, Store | undefined>();
-    for (const { media: m } of marked) if (!stores.has(m.storeConfigId)) stores.set(m.storeConfigId, await this.resolver.storeFor(String(m.storeConfigId)));
+    for (const id of await repo.storeConfigsOfMarked(this.db, pids)) stores.set(id, await this.resolver.storeFor(String(id)));
     const failed: { id: number; reason: string }[] = [];
     const gone = await this.db.transaction(async (tx) => {
-      const locked = await repo.lockMarked(tx, marked.map((r) => r.media.id));
+      const locked = await repo.lockMarked(tx, pids);
       const done: repo.MediaWithStore[] = [];
       for (const current of locked) {
         const store = stores.get(current.media.storeConfigId);
