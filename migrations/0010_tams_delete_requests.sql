@@ -16,6 +16,13 @@ CREATE TABLE "tams_delete_requests" (
 	"lease_until" timestamp (3) with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "tams_released_objects" (
+	"pid" text PRIMARY KEY NOT NULL,
+	"actor" text NOT NULL,
+	"released" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE INDEX "tams_delete_requests_pending_idx" ON "tams_delete_requests" USING btree ("flow_id") WHERE "tams_delete_requests"."status" in ('created', 'started');--> statement-breakpoint
 CREATE INDEX "tams_delete_requests_created_idx" ON "tams_delete_requests" USING btree ("created","id");--> statement-breakpoint
-CREATE INDEX "tams_delete_requests_expiry_idx" ON "tams_delete_requests" USING btree ("expiry");
+CREATE INDEX "tams_delete_requests_expiry_idx" ON "tams_delete_requests" USING btree ("expiry");--> statement-breakpoint
+CREATE INDEX "tams_released_objects_released_idx" ON "tams_released_objects" USING btree ("released");

@@ -125,18 +125,14 @@ export async function deleteMedia(db: Db, id: number): Promise<void> {
 /** `pid in (...)` as one JSON parameter: a long IN list of parameters plans badly. */
 const pidIn = (pids: string[]) => sql`${media.pid} in (select jsonb_array_elements_text(${JSON.stringify(pids)}::jsonb))`;
 
-/** The store configs of the records `pids` that are marked for deletion. */
-export async function storeConfigsOfMarked(db: Db, pids: string[]): Promise<number[]> {
-  const rows = await db.selectDistinct({ id: media.storeConfigId }).from(media).where(and(pidIn(pids), sql`${media.deleteRequested} is not null`));
-  return rows.map((r) => r.id);
+/** The store configs of the records `pids`. */
+export async function storeConfigsOf(db: Db, pids: string[]): Promise<number[]> {
+  return (await db.selectDistinct({ id: media.storeConfigId }).from(media).where(pidIn(pids))).map((r) => r.id);
 }
 
-/** Records of `pids` marked for deletion, row-locked (those another transaction holds are skipped). */
-export const lockMarked = (db: Db, pids: string[]): Promise<MediaWithStore[]> =>
-  selectWithStore(db)
-    .where(and(pidIn(pids), sql`${media.deleteRequested} is not null`))
-    .orderBy(media.id)
-    .for('update', { of: media, skipLocked: true });
+/** The records `pids`, row-locked (those another transaction holds are skipped). */
+export const lockByPids = (db: Db, pids: string[]): Promise<MediaWithStore[]> =>
+  selectWithStore(db).where(pidIn(pids)).orderBy(media.id).for('update', { of: media, skipLocked: true });
 
 export async function deleteMediaIds(db: Db, ids: number[]): Promise<void> {
   if (ids.length) await db.delete(media).where(inArray(media.id, ids));

@@ -88,7 +88,7 @@ export class DeleteRequestsService {
     const { inlineLimit } = this.settings;
     if ((await this.eraser.count(tx, scope, inlineLimit + 1)) <= inlineLimit) {
       const erased = await this.eraser.erase(tx, actor, scope, inlineLimit);
-      return { afterCommit: () => this.eraser.releaseObjects(erased.released) };
+      return { afterCommit: () => this.eraser.releaseObjects(actor, erased.released) };
     }
     const range = formatTimerange(scope.within);
     const row = await repo.insertRequest(tx, {

@@ -46,3 +46,20 @@ export const tamsDeleteRequests = pgTable(
     index('tams_delete_requests_expiry_idx').on(t.expiry),
   ],
 );
+
+/**
+ * Media records of TAMS objects that lost their last segment, written in the transaction that
+ * released them and removed once the record (and its bytes) is deleted or marked for the media
+ * deletion retry worker. A crash in between leaves the row, and the delete-request worker
+ * finishes it. (Marking the records themselves in that transaction would update every index
+ * of `media`, GIN ones included: far slower for large deletions.)
+ */
+export const tamsReleasedObjects = pgTable(
+  'tams_released_objects',
+  {
+    pid: text('pid').primaryKey(),
+    actor: text('actor').notNull(),
+    released: instant('released').notNull().defaultNow(),
+  },
+  (t) => [index('tams_released_objects_released_idx').on(t.released)],
+);

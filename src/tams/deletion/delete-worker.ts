@@ -29,7 +29,7 @@ export interface DeleteWorkerOptions {
   maxFailures?: number;
 }
 
-type Step = { finished: boolean; released: string[] };
+type Step = { finished: boolean; actor: string; released: string[] };
 
 /**
  * Carries out delete requests, on every replica: leases the oldest pending request nobody
@@ -84,6 +84,7 @@ export class DeleteRequestWorker implements BackgroundWorker {
         this.backoff.reset();
         if (!worked) {
           await repo.purgeExpired(this.options.db);
+          await this.options.eraser.releaseLeftovers();
           await this.sleep(this.pollMs);
         }
       } catch (err) {
@@ -108,7 +109,7 @@ export class DeleteRequestWorker implements BackgroundWorker {
         await this.failed(claimed.id, err, log);
         return true;
       }
-      await this.options.eraser.releaseObjects(step?.released ?? []);
+      if (step) await this.options.eraser.releaseObjects(step.actor, step.released);
       if (!step || step.finished) return true;
     }
     await repo.releaseLease(this.options.db, claimed.id, this.owner);
@@ -125,12 +126,12 @@ export class DeleteRequestWorker implements BackgroundWorker {
       const flow = await repo.lockFlowRow(tx, request.flowId);
       if (!flow) {
         await repo.finishRequest(tx, id, 'done', keepSeconds, null, '()');
-        return { finished: true, released: [] };
+        return { finished: true, actor, released: [] };
       }
       if (flow.readOnly) {
         const error = { type: 'Forbidden', summary: `flow ${request.flowId} was made read-only; its segments cannot be deleted`, time: new Date().toISOString() };
         await repo.finishRequest(tx, id, 'error', keepSeconds, error);
-        return { finished: true, released: [] };
+        return { finished: true, actor, released: [] };
       }
       const scope = { flowId: request.flowId, within: parseTimerange(request.timerangeRemaining), objectId: request.objectId ?? undefined };
       const erased = await eraser.erase(tx, actor, scope, batchSize);
@@ -141,12 +142,12 @@ export class DeleteRequestWorker implements BackgroundWorker {
           deletedSegments: request.deletedSegments + erased.deleted,
           leaseMs: this.leaseMs,
         });
-        return { finished: false, released: erased.released };
+        return { finished: false, actor, released: erased.released };
       }
       if (request.deleteFlow) await flows(tx, actor, request.flowId);
       await repo.updateRequest(tx, id, { deletedSegments: request.deletedSegments + erased.deleted });
       await repo.finishRequest(tx, id, 'done', keepSeconds, null, '()');
-      return { finished: true, released: erased.released };
+      return { finished: true, actor, released: erased.released };
     });
   }
 

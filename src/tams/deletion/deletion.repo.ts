@@ -6,7 +6,7 @@ import { tamsFlows } from '../flows/flows.tables.js';
 import type { SortOrder } from '../http/paging.js';
 import { tamsObjects, tamsSegments } from '../segments/segments.tables.js';
 import type { Int8Bounds } from '../timerange.js';
-import { type DeleteRequestError, type DeleteRequestStatus, tamsDeleteRequests } from './delete-requests.tables.js';
+import { type DeleteRequestError, type DeleteRequestStatus, tamsDeleteRequests, tamsReleasedObjects } from './delete-requests.tables.js';
 
 /** Media records that are TAMS objects (DESIGN.md): only those go when no segment references them. */
 export const TAMS_OBJECT_PID_TYPE = 'tams_object';
@@ -14,6 +14,7 @@ export const TAMS_OBJECT_PID_TYPE = 'tams_object';
 const s = tamsSegments;
 const o = tamsObjects;
 const r = tamsDeleteRequests;
+const released = tamsReleasedObjects;
 export type DeleteRequestRow = typeof r.$inferSelect;
 
 /** `(select ...)` of the given strings, as one JSON parameter (drizzle would expand an array into a list of parameters). */
@@ -87,23 +88,40 @@ export async function deleteOldestSegments(db: Db, scope: SegmentScope, limit: n
 
 /**
  * Of `ids`, the objects no segment (of any flow) references any more lose their tams_objects
- * row, and their media records are marked for deletion (media deletion step 1); returns the
- * pids marked. The object rows are locked first: two flows releasing their last references to
+ * row, and their media records are queued in tams_released_objects for deletion; returns the
+ * pids queued. The object rows are locked first: two flows releasing their last references to
  * a shared object at once run one after the other, so the second sees the first's deletion.
  */
 export async function releaseObjects(db: Db, ids: string[], actor: string): Promise<string[]> {
   if (!ids.length) return [];
   const idList = textList(ids);
   await db.execute(sql`select id from ${o} where id in ${idList} order by id for update`);
-  const freed = rowsOf<{ id: string }>(
-    await db.execute(sql`delete from ${o} where id in ${idList} and not exists (select 1 from ${s} where ${s.objectId} = ${o.id}) returning id`),
-  ).map((x) => x.id);
-  if (!freed.length) return [];
-  const marked = await db.execute(sql`
-    update ${media} set delete_requested = now(), delete_requested_by = ${actor}, delete_reason = 'TAMS object no longer referenced by any segment'
-    where pid in ${textList(freed)} and pid_type = ${TAMS_OBJECT_PID_TYPE} and delete_requested is null
+  const queued = await db.execute(sql`
+    with freed as (
+      delete from ${o} where id in ${idList} and not exists (select 1 from ${s} where ${s.objectId} = ${o.id}) returning id
+    )
+    insert into ${released} (pid, actor)
+    select ${media.pid}, ${actor} from ${media} where ${media.pid} in (select id from freed) and ${media.pidType} = ${TAMS_OBJECT_PID_TYPE}
+    on conflict do nothing
     returning pid`);
-  return rowsOf<{ pid: string }>(marked).map((x) => x.pid);
+  return rowsOf<{ pid: string }>(queued).map((x) => x.pid);
+}
+
+/** Queued releases whose record is now deleted or marked for the media deletion worker are done. */
+export async function forgetReleased(db: Db, pids: string[]): Promise<void> {
+  if (!pids.length) return;
+  await db.execute(sql`delete from ${released} where pid in ${textList(pids)}
+    and not exists (select 1 from ${media} where ${media.pid} = ${released.pid} and ${media.deleteRequested} is null)`);
+}
+
+/** Releases queued longer than `olderThanMs` (their process died before deleting them), by actor. */
+export async function leftoverReleases(db: Db, olderThanMs: number, limit: number): Promise<{ pid: string; actor: string }[]> {
+  return db
+    .select({ pid: released.pid, actor: released.actor })
+    .from(released)
+    .where(lt(released.released, sql`now() - make_interval(secs => ${olderThanMs / 1000}::float8)`))
+    .orderBy(asc(released.released))
+    .limit(limit);
 }
 
 export async function touchSegmentsUpdated(db: Db, flowId: string): Promise<void> {

@@ -23,7 +23,7 @@ export interface ErasedSegments {
   more: boolean;
   /** What of `within` may still hold segments of the scope: the part after the last segment deleted (`()` when none remain). */
   remaining: TimeRange;
-  /** Media records of objects released by this call, marked for deletion; pass them to `releaseObjects` once the transaction has committed. */
+  /** Media records of objects released by this call, queued for deletion; pass them to `releaseObjects` once the transaction has committed. */
   released: string[];
 }
 
@@ -31,16 +31,20 @@ export interface ErasedSegments {
  * The one implementation of deleting segments (DELETE /flows/{id}, DELETE
  * /flows/{id}/segments, the delete-request worker): the scope's oldest `limit` segments go,
  * objects no segment of any flow references any more are released (their tams_objects row
- * deleted, their media record marked for deletion), the flow's `segments_updated` is set, and a
+ * deleted, their media record queued for deletion), the flow's `segments_updated` is set, and a
  * `flows/segments_deleted` event records the span of what went (from the first deleted
  * segment's start to the last one's end, as the spec's webhook wants: it starts and ends on
  * deleted segments). `erase` runs inside the caller's transaction, which should hold the flow's
- * row lock; the bytes of released objects are deleted after the commit by `releaseObjects`
- * (the media deletion path: a store failure keeps the record marked, and its retry worker
- * finishes it).
+ * row lock; the records and bytes of released objects are deleted after the commit by
+ * `releaseObjects` (the media deletion path: a store failure keeps the record, marked, and the
+ * media deletion retry worker finishes it; a crash before leaves the queue row, which
+ * `releaseLeftovers` finishes).
  */
+const RELEASE_REASON = 'TAMS object no longer referenced by any segment';
+
 export class SegmentEraser {
   constructor(
+    private readonly db: Db,
     private readonly deletion: MediaDeletion,
     private readonly logger: Logger,
   ) {}
@@ -63,14 +67,24 @@ export class SegmentEraser {
     return { deleted: batch.count, more: batch.more, remaining, released };
   }
 
-  /** After the commit: deletes the bytes and records of released objects (failures stay marked for the media deletion retry worker). */
-  async releaseObjects(pids: string[]): Promise<void> {
+  /** After the commit: deletes the records and bytes of released objects. */
+  async releaseObjects(actor: string, pids: string[]): Promise<void> {
     if (!pids.length) return;
     try {
-      await this.deletion.completeMarked(pids);
+      const handled = await this.deletion.removeMany({ actor, reason: RELEASE_REASON }, pids);
+      await repo.forgetReleased(this.db, handled);
     } catch (err) {
-      this.logger.warn({ objects: pids.length, err: err instanceof Error ? err.message : String(err) }, 'deleting released TAMS objects failed; the media deletion worker retries');
+      this.logger.warn({ objects: pids.length, err: err instanceof Error ? err.message : String(err) }, 'deleting released TAMS objects failed; retried later');
     }
+  }
+
+  /** Releases left over by a process that stopped before deleting them (queued longer than `olderThanMs`); returns how many were looked at. */
+  async releaseLeftovers(olderThanMs = 60_000, limit = 1_000): Promise<number> {
+    const rows = await repo.leftoverReleases(this.db, olderThanMs, limit);
+    const byActor = new Map<string, string[]>();
+    for (const { pid, actor } of rows) byActor.set(actor, [...(byActor.get(actor) ?? []), pid]);
+    for (const [actor, pids] of byActor) await this.releaseObjects(actor, pids);
+    return rows.length;
   }
 
   private async recordEvent(tx: Db, actor: string, flowId: string, span: TimeRange): Promise<void> {

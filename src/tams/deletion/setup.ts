@@ -19,7 +19,7 @@ export interface DeleteRequestsCapability {
  */
 export function createDeleteRequests(config: Config, db: Db, deletion: MediaDeletion, logger: Logger, flows: FlowRemover): DeleteRequestsCapability {
   const log = logger.child({ component: 'tams-delete-requests' });
-  const eraser = new SegmentEraser(deletion, log);
+  const eraser = new SegmentEraser(db, deletion, log);
   const { inlineLimit, batchSize, keepSeconds } = config.deleteRequests;
   const worker = new DeleteRequestWorker({ db, flows, eraser, logger: log, batchSize, keepSeconds });
   const service = new DeleteRequestsService(db, eraser, { inlineLimit }, () => worker.wake());
