@@ -125,6 +125,9 @@ const envSchema = z.object({
   WEBHOOK_RETRY_MAX_MS: int(600_000, 1),
   WEBHOOK_MAX_ATTEMPTS: int(30, 1),
   WEBHOOK_CONCURRENCY: int(16, 1),
+  TAMS_INLINE_DELETE_LIMIT: int(2_000, 0),
+  TAMS_DELETE_BATCH_SIZE: int(1_000, 1),
+  TAMS_DELETE_REQUEST_KEEP_SECONDS: int(86_400, 0),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -176,6 +179,15 @@ export interface Config {
     maxAttempts: number;
     /** POSTs in flight at once per process. */
     concurrency: number;
+  };
+  /** TAMS flow delete requests (docs/tams.md#flow-delete-requests). */
+  deleteRequests: {
+    /** Deletions of at most this many segments finish within the request; larger ones answer 202. */
+    inlineLimit: number;
+    /** Segments one transaction of the worker deletes. */
+    batchSize: number;
+    /** How long a finished request stays readable. */
+    keepSeconds: number;
   };
 }
 
@@ -278,6 +290,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
       maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
       concurrency: e.WEBHOOK_CONCURRENCY,
+    },
+    deleteRequests: {
+      inlineLimit: e.TAMS_INLINE_DELETE_LIMIT,
+      batchSize: e.TAMS_DELETE_BATCH_SIZE,
+      keepSeconds: e.TAMS_DELETE_REQUEST_KEEP_SECONDS,
     },
   };
 }

@@ -12,3 +12,4 @@ export * from '../tams/sources/sources.tables.js';
 export * from '../tams/flows/flows.tables.js';
 export * from '../tams/webhooks/webhooks.tables.js';
 export * from '../tams/segments/segments.tables.js';
+export * from '../tams/deletion/delete-requests.tables.js';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
 import { ApiError, notFound } from '../http/errors.js';
-import type { StoreResolver } from '../stores/store.js';
+import type { Store, StoreResolver } from '../stores/store.js';
 import type { Change } from './change.js';
 import { recordMediaChanges } from './history.service.js';
 import { toMediaView } from './media-view.js';
@@ -13,6 +13,8 @@ import { toStoreView } from './store-configs.service.js';
 /** A deletion is retried once it has waited this long (so the request's own attempt is not raced). */
 const RETRY_AFTER_MS = 60_000;
 const RETRY_BATCH = 100;
+/** Records whose bytes one transaction of `removeMany` deletes (its row locks are held meanwhile). */
+const MANY_CHUNK = 500;
 
 /**
  * Deleting media. A PENDING record has no bytes and goes in one transaction. A READY record
@@ -66,6 +68,49 @@ export class MediaDeletion {
       }
     }
     return finished;
+  }
+
+  /**
+   * Deletes many records and their bytes (TAMS objects released in bulk), in chunks: per chunk
+   * one transaction locks the records (skipping those another transaction holds), deletes the
+   * bytes of each, then the rows whose bytes went with their `-` history rows and events. A
+   * record whose store fails is kept, marked for deletion with the error (steps 1 and 3), for
+   * the retry worker. Returns the pids dealt with (deleted or marked); the others are left.
+   */
+  async removeMany(change: Change, pids: string[]): Promise<string[]> {
+    const handled: string[] = [];
+    for (let i = 0; i < pids.length; i += MANY_CHUNK) handled.push(...(await this.removeChunk(change, pids.slice(i, i + MANY_CHUNK))));
+    return handled;
+  }
+
+  private async removeChunk(change: Change, pids: string[]): Promise<string[]> {
+    // Stores are opened before the transaction (opening reads the database too).
+    const stores = new Map<number, Store | undefined>();
+    for (const id of await repo.storeConfigsOf(this.db, pids)) stores.set(id, await this.resolver.storeFor(String(id)));
+    const failed: { id: number; reason: string }[] = [];
+    const handled = await this.db.transaction(async (tx) => {
+      const locked = await repo.lockByPids(tx, pids);
+      const done: repo.MediaWithStore[] = [];
+      for (const current of locked) {
+        const store = stores.get(current.media.storeConfigId);
+        try {
+          if (!store) throw new ApiError(500, `store config ${current.media.storeConfigId} cannot be opened`);
+          if (current.media.storeStatus === 'READY') await store.delete(current.media.storeKey);
+          done.push(current);
+        } catch (err) {
+          if (!(err instanceof ApiError)) this.logger.error({ err, mediaId: current.media.id }, 'deleting stored bytes failed');
+          failed.push({ id: current.media.id, reason: err instanceof ApiError ? err.message : 'the store failed' });
+          if (!current.media.deleteRequested) {
+            await repo.updateMedia(tx, current.media.id, { deleteRequested: sql`now()` as unknown as Date, deleteRequestedBy: change.actor, deleteReason: change.reason });
+          }
+        }
+      }
+      await repo.deleteMediaIds(tx, done.map((r) => r.media.id));
+      await recordMediaChanges(tx, change, done.map((r) => ({ type: '-' as const, view: toMediaView(r.media, toStoreView(r.store)) })));
+      return locked.map((r) => r.media.pid);
+    });
+    for (const f of failed) await this.recordFailure(f.id, f.reason).catch((e: unknown) => this.logger.error({ err: e, mediaId: f.id }, 'could not record a failed deletion'));
+    return handled;
   }
 
   /** Step 2 (and 3 on failure). False when the record is gone, not marked, or locked by another worker. */

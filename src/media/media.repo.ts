@@ -122,6 +122,22 @@ export async function deleteMedia(db: Db, id: number): Promise<void> {
   await db.delete(media).where(eq(media.id, id));
 }
 
+/** `pid in (...)` as one JSON parameter: a long IN list of parameters plans badly. */
+const pidIn = (pids: string[]) => sql`${media.pid} in (select jsonb_array_elements_text(${JSON.stringify(pids)}::jsonb))`;
+
+/** The store configs of the records `pids`. */
+export async function storeConfigsOf(db: Db, pids: string[]): Promise<number[]> {
+  return (await db.selectDistinct({ id: media.storeConfigId }).from(media).where(pidIn(pids))).map((r) => r.id);
+}
+
+/** The records `pids`, row-locked (those another transaction holds are skipped). */
+export const lockByPids = (db: Db, pids: string[]): Promise<MediaWithStore[]> =>
+  selectWithStore(db).where(pidIn(pids)).orderBy(media.id).for('update', { of: media, skipLocked: true });
+
+export async function deleteMediaIds(db: Db, ids: number[]): Promise<void> {
+  if (ids.length) await db.delete(media).where(inArray(media.id, ids));
+}
+
 /** Records whose deletion waits for their bytes to go, requested before `before`. */
 export async function deletionsDue(db: Db, before: Date, limit: number): Promise<number[]> {
   const rows = await db

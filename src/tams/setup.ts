@@ -4,6 +4,9 @@ import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
 import type { EventSequencer } from '../events/sequencer.js';
 import { version } from '../version.js';
+import type { DeleteRequestsService } from './deletion/delete-requests.service.js';
+import type { SegmentEraser } from './deletion/segment-eraser.js';
+import { createDeleteRequests } from './deletion/setup.js';
 import type { MediaCapability } from '../media/setup.js';
 import { FlowsService } from './flows/flows.service.js';
 import { ObjectsService } from './objects/objects.service.js';
@@ -28,8 +31,11 @@ export interface TamsCapability {
   /** The storage backends (store configs) and the default one. */
   backends: TamsStorage;
   objects: ObjectsService;
+  deleteRequests: DeleteRequestsService;
+  /** Deletes segments and releases their objects (DELETE of flows and of segments, delete requests). */
+  segmentEraser: SegmentEraser;
   webhooks: WebhooksService;
-  /** Webhook fan-out and delivery. */
+  /** Webhook fan-out and delivery; the delete request worker. */
   workers: BackgroundWorker[];
 }
 
@@ -62,7 +68,11 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
   const sources = new SourcesService(db);
   const backends = new TamsStorage(config.tams.store, media.storeConfigs, media.identifierTypes, media.resolver);
   const presignSeconds = config.tams.minPresignedUrlTimeoutSeconds + PRESIGN_MARGIN_SECONDS;
-  const segments = new SegmentsService(db, backends, media.deletion, { presignSeconds, logger: logger.child({ component: 'tams-segments' }) });
+  // Deleting segments (inline or by delete requests) is the flows' content deletion and the
+  // segments' DELETE; the flow row goes when a delete request has emptied it.
+  const deletions = createDeleteRequests(config, db, media.deletion, logger, (tx, actor, id) => flows.removeEmptied(tx, actor, id));
+  const segments = new SegmentsService(db, backends, deletions.service, { presignSeconds });
+  const flows = new FlowsService(db, sources, { ...segments.content, deleteAll: deletions.service.deleteFlowContent });
   const webhooks = createWebhooks(config, db, { sequencer: deps.sequencer, logger, shapeSegments: segments.shapeEvent });
   return {
     service: new ServiceInfoService(db, {
@@ -73,12 +83,14 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     }),
     profiles: new ProfilesService(db),
     sources,
-    flows: new FlowsService(db, sources, segments.content),
+    flows,
     segments,
     storage: new StorageService(db, backends, media.media, media.storeConfigs, config.tams.minObjectTimeoutSeconds),
     backends,
     objects: new ObjectsService(db, backends, presignSeconds),
     webhooks: webhooks.service,
-    workers: webhooks.workers,
+    deleteRequests: deletions.service,
+    segmentEraser: deletions.eraser,
+    workers: [...webhooks.workers, deletions.worker],
   };
 }

@@ -6,6 +6,7 @@ import { basicAuthRateLimit } from '../auth/login-rate-limit.js';
 import type { Config } from '../config.js';
 import { notFound } from '../http/errors.js';
 import { mountRoutes, type RouteDef } from '../http/routes.js';
+import { deleteRequestsRoutes } from './deletion/delete-requests.routes.js';
 import { flowsRoutes } from './flows/flows.routes.js';
 import { tamsErrorHandler } from './http/error-handler.js';
 import { tamsReply } from './http/reply.js';
@@ -32,6 +33,7 @@ function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteDef[] {
     ...storageRoutes(tams.storage, tams.backends, publicUrl),
     ...objectsRoutes(tams.objects, publicUrl),
     ...webhooksRoutes(tams.webhooks, publicUrl),
+    ...deleteRequestsRoutes(tams.deleteRequests, publicUrl),
   );
   return routes;
 }

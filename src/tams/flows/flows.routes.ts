@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, reply, type RouteDef } from '../../http/routes.js';
 import { errorResponse } from '../common.schemas.js';
+import { acceptedDeleteResponse, deleteReply } from '../deletion/delete-requests.routes.js';
 import { DELETE, READ, WRITE } from '../http/access.js';
 import { CountedPagingHeaders, pageReply } from '../http/paging.js';
 import { propertyRoutes } from '../property-routes.js';
@@ -33,7 +34,8 @@ export function flowsRoutes(flows: FlowsService, publicUrl: string): RouteDef[] 
         'Creates the flow (201 with the stored flow), and its source when new, or replaces it (204). `tags`, `flow_collection` and the other ' +
         'optional members are replaced as a whole: left out means unset. Server-managed members (`created`, `metadata_updated`, ' +
         '`segments_updated`, `collected_by`, `timerange`, `created_by`, `updated_by`) are ignored. With a `profile_id` the profile ' +
-        'supplies the technical metadata. A read-only flow accepts only a change of `read_only` (403 otherwise).',
+        'supplies the technical metadata. A read-only flow accepts only a change of `read_only` (403 otherwise); a flow being deleted by a ' +
+        'delete request accepts none (403).',
       params: FlowParams, body: FlowPut,
       responses: {
         201: { description: 'Created', schema: FlowDocSchema },
@@ -49,10 +51,17 @@ export function flowsRoutes(flows: FlowsService, publicUrl: string): RouteDef[] 
     defineRoute({
       method: 'delete', path: '/flows/:flowId', operationId: 'DELETE_flows-flowId', ...DELETE, tags,
       summary: 'Delete a flow',
-      description: 'Removes the flow from the collections listing it, and its source when no other flow names it.',
+      description:
+        'Deletes the flow with its segments, removes it from the collections listing it, and its source when no other flow names it (204). ' +
+        'A flow with more segments than `TAMS_INLINE_DELETE_LIMIT` is deleted in the background: 202 with the delete request and its `Location`.',
       params: FlowParams,
-      responses: { 204: { description: 'Deleted' }, 403: errorResponse('Not allowed, or the flow is read-only'), 404: errorResponse('No such flow') },
-      handler: ({ params, principal }) => flows.remove(principal.name, params.flowId),
+      responses: {
+        202: acceptedDeleteResponse,
+        204: { description: 'Deleted' },
+        403: errorResponse('Not allowed, or the flow is read-only'),
+        404: errorResponse('No such flow'),
+      },
+      handler: async ({ params, principal, res }) => deleteReply(res, publicUrl, await flows.remove(principal.name, params.flowId)),
     }),
     ...propertyRoutes<FlowDoc, FlowMetadata>(
       { resource: 'flows', idParam: 'flowId', noun: 'flow', openapiTag: tags[0]!, get: (id) => flows.get(id), change: (actor, id, change) => flows.change(actor, id, change) },

@@ -5,6 +5,8 @@ import type { Db } from '../../db/client.js';
 import { transactionWithRetry } from '../../db/transaction.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { ChangeSet } from '../changes.js';
+import { assertFlowNotBeingDeleted } from '../deletion/delete-guard.js';
+import type { DeleteRequestDoc } from '../deletion/delete-requests.schemas.js';
 import { fetchPage, type Page } from '../http/paging.js';
 import { findProfile } from '../profiles/profiles.repo.js';
 import type { SourcesService } from '../sources/sources.service.js';
@@ -54,6 +56,7 @@ export class FlowsService {
       await repo.lockFlowId(tx, id);
       const next = await this.metadataOf(tx, body);
       if (!(await repo.lockFlow(tx, id))) return { created: await this.create(tx, actor, id, next, body.metadata_version) };
+      await assertFlowNotBeingDeleted(tx, id);
       await this.apply(tx, actor, id, () => next, body.metadata_version);
       return { created: undefined };
     });
@@ -63,27 +66,50 @@ export class FlowsService {
   async change(actor: string, id: string, change: FlowChange): Promise<void> {
     await transactionWithRetry(this.db, async (tx) => {
       if (!(await repo.lockFlow(tx, id))) throw notFound(`flow ${id} does not exist`);
+      await assertFlowNotBeingDeleted(tx, id);
       await this.apply(tx, actor, id, change, undefined);
     });
   }
 
-  async remove(actor: string, id: string): Promise<void> {
-    await transactionWithRetry(this.db, async (tx) => {
+  /**
+   * Deletes the flow (undefined), or, when its segments are too many to delete within the
+   * request, answers the delete request that will (the flow stays until then, refusing
+   * changes; `removeEmptied` finishes).
+   */
+  async remove(actor: string, id: string): Promise<DeleteRequestDoc | undefined> {
+    const outcome = await transactionWithRetry(this.db, async (tx) => {
       const [record] = (await repo.lockFlow(tx, id)) ? await repo.flowsByIds(tx, [id]) : [];
       if (!record) throw notFound(`flow ${id} does not exist`);
       if (record.row.readOnly) throw forbidden(`flow ${id} is read-only; set read_only to false before deleting it`);
-      const members = (record.collection ?? []).map((i) => i.id);
-      const collectors = record.collectedBy ?? [];
-      await this.sources.lockForFlowWrite(tx, [record.row.sourceId]);
-      const changes = await ChangeSet.track(tx, [id, ...members, ...collectors], [record.row.sourceId, ...(await repo.sourceIdsOf(tx, [...members, ...collectors]))]);
-      await this.content.deleteAll(tx, id);
-      // Collections that listed the flow lose it: a change of their metadata.
-      const touched = await repo.removeFromCollections(tx, id);
-      await repo.touchMetadata(tx, touched.filter((c) => c !== id), actor);
-      await repo.deleteFlow(tx, id);
-      await this.sources.removeIfUnused(tx, record.row.sourceId);
-      await changes.record(actor);
+      const content = await this.content.deleteAll(tx, id, actor);
+      if (!content.request) await this.removeRow(tx, actor, id);
+      return content;
     });
+    await outcome.afterCommit?.();
+    return outcome.request;
+  }
+
+  /** The end of a flow's delete request, in its transaction: the flow row goes (false when it is already gone). */
+  async removeEmptied(tx: Db, actor: string, id: string): Promise<boolean> {
+    if (!(await repo.lockFlow(tx, id))) return false;
+    await this.removeRow(tx, actor, id);
+    return true;
+  }
+
+  /** The locked flow `id`, its segments gone: out of collections, its source removed if unused, with the events. */
+  private async removeRow(tx: Db, actor: string, id: string): Promise<void> {
+    const [record] = await repo.flowsByIds(tx, [id]);
+    const members = (record!.collection ?? []).map((i) => i.id);
+    const collectors = record!.collectedBy ?? [];
+    const sourceId = record!.row.sourceId;
+    await this.sources.lockForFlowWrite(tx, [sourceId]);
+    const changes = await ChangeSet.track(tx, [id, ...members, ...collectors], [sourceId, ...(await repo.sourceIdsOf(tx, [...members, ...collectors]))]);
+    // Collections that listed the flow lose it: a change of their metadata.
+    const touched = await repo.removeFromCollections(tx, id);
+    await repo.touchMetadata(tx, touched.filter((c) => c !== id), actor);
+    await repo.deleteFlow(tx, id);
+    await this.sources.removeIfUnused(tx, sourceId);
+    await changes.record(actor);
   }
 
   /** The metadata a PUT body describes: its own technical members, or its profile's. */

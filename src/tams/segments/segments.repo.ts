@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/rows.js';
+import { rowsOf, textList } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import type { TamsEventFilter } from '../events.js';
 import { flowCollectedBy, outerFlowId, sourceCollectedBy } from '../flows/collections.sql.js';
@@ -10,7 +10,6 @@ import type { Int8Bounds } from '../timerange.js';
 import { tamsObjects, tamsSegments, type UncontrolledUrl } from './segments.tables.js';
 
 /** `(select ...)` of the given strings, as one JSON parameter (drizzle would expand an array into a list of parameters). */
-const textList = (values: string[]): SQL => sql`(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb))`;
 
 const s = tamsSegments;
 const o = tamsObjects;
@@ -216,51 +215,6 @@ export async function objectLocations(db: Db, ids: string[]): Promise<Map<string
 }
 
 // ---- deletion ------------------------------------------------------------------------------
-
-export interface DeletedSegments {
-  count: number;
-  objectIds: string[];
-  first: string | null;
-  last: string | null;
-}
-
-/** Deletes the flow's segments lying wholly inside `within` (and of `objectId` when given). */
-export async function deleteSegments(db: Db, flowId: string, within: Int8Bounds, objectId: string | undefined): Promise<DeletedSegments> {
-  const result = await db.execute(sql`
-    with d as (
-      delete from ${s} where ${s.flowId} = ${flowId} and ${s.range} <@ ${rangeOf(within)}
-      ${objectId === undefined ? sql`` : sql`and ${s.objectId} = ${objectId}`}
-      returning object_id, range, timerange
-    )
-    select (select count(*) from d)::int as count,
-      coalesce((select array_agg(distinct object_id) from d), '{}') as object_ids,
-      (select timerange from d order by lower(range) asc limit 1) as first,
-      (select timerange from d order by lower(range) desc limit 1) as last`);
-  const row = rowsOf<{ count: number; object_ids: string[]; first: string | null; last: string | null }>(result)[0]!;
-  return { count: Number(row.count), objectIds: row.object_ids, first: row.first, last: row.last };
-}
-
-/**
- * Objects among `ids` that no segment references any more lose their tams_objects row; those
- * TAMS created (pid_type tams_object) are marked for deletion, bytes and record (the media
- * deletion finishes the job). Returns the marked pids.
- */
-export async function releaseObjects(db: Db, ids: string[], pidType: string, actor: string): Promise<string[]> {
-  if (!ids.length) return [];
-  const idList = textList(ids);
-  await db.execute(sql`select id from ${o} where id in ${idList} order by id for update`);
-  const freed = rowsOf<{ id: string }>(
-    await db.execute(sql`
-      delete from ${o} where id in ${idList} and not exists (select 1 from ${s} where ${s.objectId} = ${o.id})
-      returning id`),
-  ).map((r) => r.id);
-  if (!freed.length) return [];
-  const marked = await db.execute(sql`
-    update ${m} set delete_requested = now(), delete_requested_by = ${actor}, delete_reason = 'TAMS object no longer referenced by any segment'
-    where pid in ${textList(freed)} and pid_type = ${pidType} and delete_requested is null
-    returning pid`);
-  return rowsOf<{ pid: string }>(marked).map((r) => r.pid);
-}
 
 // ---- objects -------------------------------------------------------------------------------
 

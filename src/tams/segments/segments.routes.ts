@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute, reply, type RouteDef } from '../../http/routes.js';
 import { errorResponse } from '../common.schemas.js';
+import { acceptedDeleteResponse, deleteReply } from '../deletion/delete-requests.routes.js';
 import { FlowParams } from '../flows/flows.schemas.js';
 import { DELETE, READ, WRITE } from '../http/access.js';
 import { CountedPagingHeaders, pageReply } from '../http/paging.js';
@@ -50,10 +51,18 @@ export function segmentsRoutes(segments: SegmentsService, publicUrl: string): Ro
     defineRoute({
       method: 'delete', path, operationId: 'DELETE_flows-flowId-segments', ...DELETE, tags,
       summary: 'Delete segments wholly inside a timerange',
-      description: 'Objects no segment references any more are deleted (bytes and media record) when TAMS created them (pid_type `tams_object`).',
+      description:
+        'Objects no segment references any more are deleted (bytes and media record) when TAMS created them (pid_type `tams_object`). ' +
+        'More segments than `TAMS_INLINE_DELETE_LIMIT` are deleted in the background: 202 with the delete request and its `Location`.',
       params: FlowParams, query: SegmentDeleteQuery,
-      responses: { 204: { description: 'Deleted' }, 400: errorResponse('Invalid query'), 403: errorResponse('Not allowed, or the flow is read-only'), 404: errorResponse('No such flow') },
-      handler: ({ params, query, principal }) => segments.remove(principal.name, params.flowId, query),
+      responses: {
+        202: acceptedDeleteResponse,
+        204: { description: 'Deleted' },
+        400: errorResponse('Invalid query'),
+        403: errorResponse('Not allowed, or the flow is read-only'),
+        404: errorResponse('No such flow'),
+      },
+      handler: async ({ params, query, principal, res }) => deleteReply(res, publicUrl, await segments.remove(principal.name, params.flowId, query)),
     }),
   ];
 }

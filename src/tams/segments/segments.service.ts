@@ -1,24 +1,22 @@
 import { sql } from 'drizzle-orm';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { transactionWithRetry } from '../../db/transaction.js';
 import { badRequest, forbidden, notFound } from '../../http/errors.js';
-import type { MediaDeletion } from '../../media/deletion.js';
 import { recordEvents } from '../../events/outbox.js';
 import { segmentsEvent } from '../events.js';
+import type { DeleteRequestDoc } from '../deletion/delete-requests.schemas.js';
+import type { DeleteRequestsService } from '../deletion/delete-requests.service.js';
+import { assertNotBeingDeleted } from '../deletion/delete-guard.js';
 import type { FlowContent } from '../flows/flow-content.js';
 import { appliedLimit, fetchPage, type Page } from '../http/paging.js';
-import { TAMS_OBJECT_PID_TYPE, type TamsStorage } from '../storage/backends.js';
-import { EMPTY, ETERNITY, formatTimerange, formatTimestamp, hull, isEmpty, isValidTimerange, parseTimerange, parseTimestamp, type TimeRange, toSqlBounds } from '../timerange.js';
+import type { TamsStorage } from '../storage/backends.js';
+import { EMPTY, formatTimerange, formatTimestamp, hull, isValidTimerange, parseTimerange, parseTimestamp, timerange, type TimeRange, toSqlBounds } from '../timerange.js';
 import type { SegmentEventShaper } from '../webhooks/segment-shaping.js';
 import { GetUrlBuilder, type UrlOptions } from './get-urls.js';
 import { type Candidate, checkObject, type ObjectAfter, SegmentRefused, segmentError, toCandidate } from './segment-checks.js';
 import * as repo from './segments.repo.js';
 import { type FailedSegment, type SegmentDoc, type SegmentListQuery, SegmentPost } from './segments.schemas.js';
-
-/** Objects freed by one request are deleted right away up to this many; the media deletion worker takes the rest. */
-const DELETE_NOW_MAX = 100;
 
 export interface SegmentPage extends Page<SegmentDoc> {
   /** X-Paging-Timerange: the hull of the page's segments, `()` when empty. */
@@ -34,8 +32,8 @@ export class SegmentsService {
   constructor(
     private readonly db: Db,
     private readonly storage: TamsStorage,
-    private readonly deletion: MediaDeletion,
-    private readonly options: { presignSeconds: number; logger: Logger },
+    private readonly deleteRequests: DeleteRequestsService,
+    private readonly options: { presignSeconds: number },
   ) {}
 
   // ---- POST ----------------------------------------------------------------------------
@@ -87,6 +85,7 @@ export class SegmentsService {
       if (!flow) throw notFound(`flow ${flowId} does not exist`);
       if (flow.readOnly) throw forbidden(`flow ${flowId} is read-only; its segments cannot change`);
       if (!flow.container) throw badRequest(`flow ${flowId} has no container; set it before registering segments`);
+      if (accepted.length) await assertNotBeingDeleted(tx, flowId, span(accepted));
       const overlapping = await repo.overlappingExisting(tx, flowId, accepted);
       const states = await repo.lockObjects(tx, [...new Set(accepted.map((c) => c.post.object_id))]);
       const objects = new Map<string, ObjectAfter>();
@@ -171,32 +170,9 @@ export class SegmentsService {
 
   // ---- DELETE --------------------------------------------------------------------------
 
-  async remove(actor: string, flowId: string, query: { timerange?: TimeRange | undefined; object_id?: string | undefined }): Promise<void> {
-    const within = query.timerange ?? ETERNITY;
-    const bounds = toSqlBounds(within, { clamp: true });
-    const marked = await transactionWithRetry(this.db, async (tx) => {
-      const flow = await repo.lockFlowForSegments(tx, flowId);
-      if (!flow) throw notFound(`flow ${flowId} does not exist`);
-      if (flow.readOnly) throw forbidden(`flow ${flowId} is read-only; its segments cannot change`);
-      if (bounds === null || isEmpty(within)) return [];
-      const deleted = await repo.deleteSegments(tx, flowId, bounds, query.object_id);
-      if (!deleted.count) return [];
-      const freed = await repo.releaseObjects(tx, deleted.objectIds, TAMS_OBJECT_PID_TYPE, actor);
-      await repo.touchSegmentsUpdated(tx, flowId);
-      const timerange = formatTimerange(hull(parseTimerange(deleted.first!), parseTimerange(deleted.last!)));
-      await this.recordSegmentsEvent(tx, actor, flowId, 'segments_deleted', { timerange });
-      return freed;
-    });
-    await this.deleteObjects(actor, marked);
-  }
-
-  /** Bytes and records of freed objects; what fails or exceeds DELETE_NOW_MAX is left to the media deletion worker. */
-  private async deleteObjects(actor: string, pids: string[]): Promise<void> {
-    for (const pid of pids.slice(0, DELETE_NOW_MAX)) {
-      await this.deletion.remove({ actor, reason: 'TAMS object no longer referenced by any segment' }, pid).catch((err: unknown) => {
-        this.options.logger.warn({ pid, err: err instanceof Error ? err.message : String(err) }, 'deleting a released TAMS object failed; the deletion worker retries');
-      });
-    }
+  /** Inline (undefined: 204) or by a delete request (202); see DeleteRequestsService. */
+  remove(actor: string, flowId: string, query: { timerange?: TimeRange | undefined; object_id?: string | undefined }): Promise<DeleteRequestDoc | undefined> {
+    return this.deleteRequests.deleteSegments(actor, flowId, query);
   }
 
   private async recordSegmentsEvent(tx: Db, actor: string, flowId: string, change: 'segments_added' | 'segments_deleted', event: Record<string, unknown>): Promise<void> {
@@ -206,7 +182,7 @@ export class SegmentsService {
   // ---- flows ---------------------------------------------------------------------------
 
   /** What flows need from segments (GET /flows?timerange=, include_timerange, DELETE). */
-  readonly content: FlowContent = {
+  readonly content: Omit<FlowContent, 'deleteAll'> = {
     overlaps: (flowId, bounds) => sql`exists (select 1 from tams_segments s where s.flow_id = ${flowId} and s.range && ${repo.rangeOf(bounds)})`,
     isEmpty: (flowId) => sql`not exists (select 1 from tams_segments s where s.flow_id = ${flowId})`,
     timerange: async (db, flowId, within) => {
@@ -216,12 +192,6 @@ export class SegmentsService {
       if (first === undefined) return EMPTY;
       const last = (await repo.edgeSegment(db, flowId, bounds, true))!;
       return hull(parseTimerange(first), parseTimerange(last));
-    },
-    // Inside the flow's DELETE transaction: objects freed are marked; the media deletion
-    // worker deletes their bytes and records once the transaction has committed.
-    deleteAll: async (tx, flowId) => {
-      const deleted = await repo.deleteSegments(tx, flowId, { lower: null, upper: null }, undefined);
-      await repo.releaseObjects(tx, deleted.objectIds, TAMS_OBJECT_PID_TYPE, 'tams');
     },
   };
 
@@ -254,6 +224,11 @@ export class SegmentsService {
 }
 
 const formatNs = (v: string): string => formatTimestamp(BigInt(v));
+
+/** The half-open nanosecond span of the candidates (not empty). */
+function span(candidates: Candidate[]): TimeRange {
+  return timerange(candidates.reduce((lo, c) => (c.lo < lo ? c.lo : lo), candidates[0]!.lo), candidates.reduce((hi, c) => (c.hi > hi ? c.hi : hi), candidates[0]!.hi));
+}
 
 function compactSegment<T extends Record<string, unknown>>(segment: T): Partial<T> {
   return Object.fromEntries(Object.entries(segment).filter(([, v]) => v !== undefined)) as Partial<T>;

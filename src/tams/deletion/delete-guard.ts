@@ -1,0 +1,33 @@
+import type { Db } from '../../db/client.js';
+import { ApiError } from '../../http/errors.js';
+import { overlaps, parseTimerange, type TimeRange } from '../timerange.js';
+import { type DeleteRequestRow, pendingRequests } from './deletion.repo.js';
+
+/**
+ * Writes to a flow that a delete request is emptying are refused with a 403 (the status the
+ * spec gives writes to a flow that cannot change; it has no 409). Call these in the write's
+ * transaction after locking the flow row: delete requests are created under that lock, so none
+ * can appear between the check and the write.
+ */
+async function refuse(tx: Db, flowId: string, blocks: (request: DeleteRequestRow) => boolean): Promise<void> {
+  const request = (await pendingRequests(tx, flowId)).find(blocks);
+  if (!request) return;
+  const what = request.deleteFlow ? 'the flow is being deleted' : `its segments in ${request.timerangeRemaining} are being deleted`;
+  throw new ApiError(403, `flow ${flowId} cannot take this change now: ${what} (delete request ${request.id}, /flow-delete-requests/${request.id})`, {
+    delete_request: request.id,
+  });
+}
+
+/**
+ * New segments (covering `segments`, or anywhere when not given) are refused while the flow is
+ * being deleted, or while a pending request's remaining range overlaps them (they would be
+ * deleted, or not, depending on timing).
+ */
+export function assertNotBeingDeleted(tx: Db, flowId: string, segments?: TimeRange): Promise<void> {
+  return refuse(tx, flowId, (r) => r.deleteFlow || segments === undefined || overlaps(parseTimerange(r.timerangeRemaining), segments));
+}
+
+/** Changes of the flow's metadata (PUT, property endpoints) are refused while the flow is being deleted. */
+export function assertFlowNotBeingDeleted(tx: Db, flowId: string): Promise<void> {
+  return refuse(tx, flowId, (r) => r.deleteFlow);
+}
