@@ -57,7 +57,7 @@ export function allRouteTables(ctx: AppContext): { basePath: string; routes: Rou
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (ctx.config.trustProxy) app.set('trust proxy', ctx.config.trustProxy);
+  if (ctx.config.trustProxy !== undefined) app.set('trust proxy', ctx.config.trustProxy);
   app.use(requestLogger(ctx.logger));
   app.use(helmet({ crossOriginResourcePolicy: false }));
   // Closed unless CORS_ORIGINS lists origins.
