@@ -23,7 +23,7 @@ let userToken: string;
 const seen: string[] = [];
 const ids: Record<string, string> = {};
 
-const record = (res: { status: number; text?: string; headers: Record<string, unknown> }) => {
+const record = <R extends { status: number; text?: string; headers: Record<string, unknown> }>(res: R): R => {
   seen.push(`${res.status} ${JSON.stringify(res.headers)} ${res.text ?? ''}`);
   return res;
 };
