@@ -93,12 +93,7 @@ export async function run(): Promise<void> {
     const worker = async () => {
       while (Date.now() - started < SECONDS * 1000) {
         const t0 = performance.now();
-        let ok = false;
-        try {
-          ok = await step();
-        } catch {
-          ok = false;
-        }
+        const ok = await step().catch(() => false);
         const m = minute();
         m.latencies.push(performance.now() - t0);
         if (!ok) m.errors++;
