@@ -81,6 +81,15 @@ function pathOf(op: Operation, params: string[], query: [string, string][]): str
 }
 
 describe('schema-driven fuzzing of every route', () => {
+  test('the database snapshot sees a change of a single row', async () => {
+    const before = await snapshot(t.db());
+    expect(await snapshot(t.db())).toEqual(before);
+    await t.ctx.users.create('test', { username: 'snapshot-probe', password: 'probe-password', is_admin: false });
+    const after = await snapshot(t.db());
+    expect(after.users).not.toEqual(before.users);
+    expect(Object.keys(after)).toEqual(Object.keys(before));
+  });
+
   test(`every operation answers success or a 4xx JSON error, and rejected writes change nothing (${RUNS} cases each)`, { timeout: 600_000 }, async () => {
     const ops = operations(t);
     const failures: string[] = [];
