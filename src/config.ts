@@ -50,6 +50,18 @@ const byteSize = (fallback: number) =>
       return Number(m[1]) * factor;
     });
 
+/**
+ * Express's `trust proxy`: a hop count must reach it as a number (the string "1" is read as
+ * an address and refused), true/false as booleans; anything else is its list of addresses or
+ * subnets (`loopback`, `10.0.0.0/8, 127.0.0.1`).
+ */
+const trustProxy = optionalString.transform((v): boolean | number | string | undefined => {
+  if (v === undefined) return undefined;
+  if (/^\d+$/.test(v)) return Number(v);
+  if (v === 'true' || v === 'false') return v === 'true';
+  return v;
+});
+
 const url = (what: string) =>
   optionalString.refine((v) => v === undefined || URL.canParse(v), { message: `must be a ${what} URL` });
 
@@ -111,7 +123,7 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: int(10, 1),
   LOGIN_RATE_WINDOW_SECONDS: int(60, 1),
   CORS_ORIGINS: optionalString,
-  TRUST_PROXY: optionalString,
+  TRUST_PROXY: trustProxy,
   SHUTDOWN_TIMEOUT_SECONDS: int(25, 1),
   OPENAPI_DOCS: bool(true),
   TAMS_MIN_OBJECT_TIMEOUT_SECONDS: int(600, 300),
@@ -156,7 +168,8 @@ export interface Config {
   jsonBodyLimit: number;
   loginRateLimit: { max: number; windowSeconds: number };
   corsOrigins: string[];
-  trustProxy: string | undefined;
+  /** Express `trust proxy`: hops, all or nothing, or addresses. */
+  trustProxy: boolean | number | string | undefined;
   shutdownTimeoutSeconds: number;
   openapiDocs: boolean;
   /** TAMS: how long allocated objects wait to be registered, and how long presigned URLs stay valid (advertised by /tams/service). */

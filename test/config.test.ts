@@ -22,6 +22,14 @@ describe('configuration from the environment', () => {
     expect(again.secretsKey.equals(first.secretsKey)).toBe(true);
   });
 
+  it('reads TRUST_PROXY as Express needs it: a hop count as a number, true/false, or addresses', () => {
+    const dir = dataDir();
+    expect(loadConfig({ DATA_DIR: dir }).trustProxy).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ DATA_DIR: dir, TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^invalid configuration: PORT must be an integer/],
     [{ DATABASE_URL: 'not a url' }, /^invalid configuration: DATABASE_URL must be a postgres:\/\/ URL$/],

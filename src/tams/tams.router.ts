@@ -20,7 +20,7 @@ import { storageRoutes } from './storage/storage.routes.js';
 import { webhooksRoutes } from './webhooks/webhooks.routes.js';
 
 /** Every TAMS route table, in mount order. */
-function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteDef[] {
+export function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteDef[] {
   const routes: RouteDef[] = [];
   // GET / lists the first path segments of the operations below.
   const rootPaths = () => [...new Set(routes.map((r) => r.path.split('/')[1]).filter((p): p is string => !!p))];
