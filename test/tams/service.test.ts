@@ -18,7 +18,7 @@ afterAll(() => t.close());
 
 describe('GET /tams and /tams/service', () => {
   it('lists the root paths, GET and HEAD', async () => {
-    expect((await api.get('/')).body).toEqual(['service', 'sources', 'flows']);
+    expect((await api.get('/')).body).toEqual(['service', 'sources', 'flows', 'flow-delete-requests']);
     expect((await api.head('/')).status).toBe(200);
   });
 
