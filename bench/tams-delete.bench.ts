@@ -48,7 +48,8 @@ export async function run(): Promise<void> {
   console.log(`machine: ${cpus().length} cores, ${load()} at start`);
   const bench = await freshDatabase('tams_delete');
   try {
-    const app = await startBenchApp(bench);
+    // Inline deletions up to the largest inline size measured (the default limit is lower).
+    const app = await startBenchApp(bench, { TAMS_INLINE_DELETE_LIMIT: String(INLINE_SIZES.at(-1)) });
     const db = bench.database.db;
     try {
       const change = { actor: 'bench', reason: null };

@@ -122,8 +122,12 @@ export async function deleteMedia(db: Db, id: number): Promise<void> {
   await db.delete(media).where(eq(media.id, id));
 }
 
-/** `pid in (...)` as one JSON parameter: a long IN list of parameters plans badly. */
-const pidIn = (pids: string[]) => sql`${media.pid} in (select jsonb_array_elements_text(${JSON.stringify(pids)}::jsonb))`;
+/**
+ * `pid` among `pids`, as one JSON parameter made an array once (an init plan), which the pid
+ * index serves: a long IN list of parameters, or `in (select jsonb_array_elements_text(...))`,
+ * can be planned as a scan of `media` evaluating the list for every row.
+ */
+const pidIn = (pids: string[]) => sql`${media.pid} = any(array(select jsonb_array_elements_text(${JSON.stringify(pids)}::jsonb)))`;
 
 /** The store configs of the records `pids`. */
 export async function storeConfigsOf(db: Db, pids: string[]): Promise<number[]> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { LoopWorker } from '../../events/loop-worker.js';
 import type { BackgroundWorker } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import { transactionWithRetry } from '../../db/transaction.js';
@@ -41,7 +42,7 @@ type Step = { finished: boolean; actor: string; released: string[] };
  * holder continues from `timerange_remaining`. When no segment remains the flow row goes too
  * (`delete_flow`), in the transaction that marks the request `done`.
  */
-export class DeleteRequestWorker implements BackgroundWorker {
+export class DeleteRequestWorker extends LoopWorker implements BackgroundWorker {
   readonly name = 'tams delete requests';
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly leaseMs: number;
@@ -49,36 +50,15 @@ export class DeleteRequestWorker implements BackgroundWorker {
   private readonly maxFailures: number;
   private readonly backoff = new Backoff(250, 10_000);
   private readonly failures = new Map<string, number>();
-  private running: Promise<void> | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
 
   constructor(private readonly options: DeleteWorkerOptions) {
+    super();
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollMs = options.pollMs ?? 1_000;
     this.maxFailures = options.maxFailures ?? 5;
   }
 
-  start(): void {
-    this.stopping = false;
-    this.running ??= this.loop().finally(() => (this.running = undefined));
-  }
-
-  /** Finishes the batch in flight and hands the request back (another replica, or the next start, continues it). */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake();
-    await this.running;
-  }
-
-  /** A request was created here: look now rather than at the next poll. */
-  wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     while (!this.stopping) {
       try {
         const worked = await this.runOnce();
@@ -165,23 +145,6 @@ export class DeleteRequestWorker implements BackgroundWorker {
     this.failures.delete(id);
     const error = { type: 'InternalServerError', summary: `deleting segments failed ${failures} times in a row; the server log has the details`, time: new Date().toISOString() };
     await repo.finishRequest(this.options.db, id, 'error', this.options.keepSeconds, error).catch((e: unknown) => log.error({ err: describe(e) }, 'could not record a failed delete request'));
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping || this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
   }
 }
 

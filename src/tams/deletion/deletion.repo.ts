@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf, textList } from '../../db/rows.js';
+import { rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import type { SortOrder } from '../http/paging.js';
 import { tamsObjects, tamsSegments } from '../segments/segments.tables.js';
@@ -15,6 +15,8 @@ const r = tamsDeleteRequests;
 const released = tamsReleasedObjects;
 export type DeleteRequestRow = typeof r.$inferSelect;
 
+/** `= any(array(...))` of the given strings as one JSON parameter, evaluated once (drizzle would expand an array into a list of parameters). */
+const anyOf = (values: string[]): SQL => sql`= any(array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)))`;
 const int8 = (v: bigint | null) => (v === null ? null : String(v));
 
 /** What segments a deletion covers: of the flow, wholly inside `within`, optionally of one object. */
@@ -90,11 +92,11 @@ export async function deleteOldestSegments(db: Db, scope: SegmentScope, limit: n
  */
 export async function releaseObjects(db: Db, ids: string[], actor: string): Promise<string[]> {
   if (!ids.length) return [];
-  const idList = textList(ids);
-  await db.execute(sql`select id from ${o} where id in ${idList} order by id for update`);
+  const idList = anyOf(ids);
+  await db.execute(sql`select id from ${o} where id ${idList} order by id for update`);
   const queued = await db.execute(sql`
     with freed as (
-      delete from ${o} where id in ${idList} and not exists (select 1 from ${s} where ${s.objectId} = ${o.id}) returning id
+      delete from ${o} where id ${idList} and not exists (select 1 from ${s} where ${s.objectId} = ${o.id}) returning id
     )
     insert into ${released} (pid, actor)
     select ${media.pid}, ${actor} from ${media} where ${media.pid} in (select id from freed) and ${media.pidType} = ${TAMS_OBJECT_PID_TYPE}
@@ -106,7 +108,7 @@ export async function releaseObjects(db: Db, ids: string[], actor: string): Prom
 /** Queued releases whose record is now deleted or marked for the media deletion worker are done. */
 export async function forgetReleased(db: Db, pids: string[]): Promise<void> {
   if (!pids.length) return;
-  await db.execute(sql`delete from ${released} where pid in ${textList(pids)}
+  await db.execute(sql`delete from ${released} where pid ${anyOf(pids)}
     and not exists (select 1 from ${media} where ${media.pid} = ${released.pid} and ${media.deleteRequested} is null)`);
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { LoopWorker } from '../../events/loop-worker.js';
 import type { BackgroundWorker } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import { Backoff, backoffDelay } from '../../events/backoff.js';
@@ -43,7 +44,7 @@ type Outcome = { ok: true } | { ok: false; reason: string };
  * after `maxAttempts` failures of one event the webhook goes to `error` and its queue is
  * dropped. Up to `concurrency` POSTs are in flight, each to a different queue.
  */
-export class WebhookDeliveryWorker implements BackgroundWorker {
+export class WebhookDeliveryWorker extends LoopWorker implements BackgroundWorker {
   readonly name = 'webhook delivery';
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   /** Long enough for the POST and the bookkeeping around it; a crashed holder's rows are sent again after it. */
@@ -56,37 +57,16 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
   /** Accepted deliveries not yet removed from the queue: recorded together, in one transaction per round. */
   private accepted: deliveries.Claimed[] = [];
   private recording: Promise<void> | undefined;
-  private running: Promise<void> | undefined;
-  private stopping = false;
-  private wakeUp: (() => void) | undefined;
-  private woken = false;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
+    super();
     this.leaseMs = 2 * options.timeoutMs + 30_000;
     this.pollMs = options.pollMs ?? 250;
     this.log = options.logger;
     this.transport = new WebhookTransport(options.policy, options.timeoutMs);
   }
 
-  start(): void {
-    this.stopping = false;
-    this.running ??= this.loop().finally(() => (this.running = undefined));
-  }
-
-  /** Lets the POSTs in flight finish (each within the timeout) and records their outcome. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.wake();
-    await this.running;
-  }
-
-  /** New deliveries were queued or a slot came free: look now rather than at the next poll. */
-  wake(): void {
-    this.woken = true;
-    this.wakeUp?.();
-  }
-
-  private async loop(): Promise<void> {
+  protected async loop(): Promise<void> {
     while (!this.stopping) {
       let claimed: number;
       try {
@@ -218,23 +198,6 @@ export class WebhookDeliveryWorker implements BackgroundWorker {
       return true;
     });
     if (switched) this.log.warn({ webhook: hook.id, eventId: row.eventId, attempts, reason }, 'webhook switched to error after repeated delivery failures');
-  }
-
-  private sleep(ms: number): Promise<void> {
-    if (this.stopping || this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        this.woken = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
   }
 }
 

@@ -1,0 +1,48 @@
+/**
+ * A background worker's loop: `start` runs `loop()` (once at a time), `stop` asks it to end
+ * and waits until it has; `sleep` pauses it until the time has passed, `wake` is called (new
+ * work) or the worker is stopped. A wake while it is not sleeping makes the next sleep return
+ * at once, so no work announced in between is missed.
+ */
+export abstract class LoopWorker {
+  protected stopping = false;
+  private running: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+
+  protected abstract loop(): Promise<void>;
+
+  start(): void {
+    this.stopping = false;
+    this.running ??= this.loop().finally(() => (this.running = undefined));
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.running;
+  }
+
+  /** Look for work now rather than at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  protected sleep(ms: number): Promise<void> {
+    if (this.stopping || this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+}
