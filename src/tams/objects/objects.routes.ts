@@ -9,7 +9,7 @@ export function objectsRoutes(objects: ObjectsService, publicUrl: string): Route
   return [
     // method  path  operation  access  input → handler
     defineRoute({
-      method: 'get', path: '/objects/:objectId', operationId: 'GET_objects-objectId', head: 'HEAD_objects-objectId', ...READ, tags: ['TAMS Objects'],
+      method: 'get', path: '/objects/:objectId', operationId: 'GET_objects', head: 'HEAD_objects', ...READ, tags: ['TAMS Objects'],
       summary: 'Get a media object',
       description: '`referenced_by_flows` is paged by `limit` and `page` (headers as for listings). 404 for objects allocated and not registered yet.',
       params: ObjectParams, query: ObjectQuerySchema,

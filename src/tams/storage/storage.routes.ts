@@ -26,7 +26,7 @@ export function storageRoutes(storage: StorageService, backends: TamsStorage, pu
       handler: async ({ params, body, principal }) => reply(201, await storage.allocate(principal.name, params.flowId, body)),
     }),
     defineRoute({
-      method: 'get', path: '/service/storage-backends', operationId: 'GET_service-storage-backends', head: 'HEAD_service-storage-backends', ...READ, tags: ['TAMS Service'],
+      method: 'get', path: '/service/storage-backends', operationId: 'GET_storage-backends', head: 'HEAD_storage-backends', ...READ, tags: ['TAMS Service'],
       summary: 'List the storage backends', query: StorageBackendsQuery,
       responses: { 200: { description: 'The storage backends, by label', schema: z.array(StorageBackendDoc), headers: CountedPagingHeaders }, 400: errorResponse('Invalid query') },
       handler: async (ctx) => pageReply(ctx, publicUrl, listBackends(await backends.list(), ctx.query), { reverse: ctx.query.reverse_order }),
