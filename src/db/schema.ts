@@ -11,3 +11,4 @@ export * from '../tams/profiles/profiles.tables.js';
 export * from '../tams/sources/sources.tables.js';
 export * from '../tams/flows/flows.tables.js';
 export * from '../tams/webhooks/webhooks.tables.js';
+export * from '../transfer/fixity.tables.js';

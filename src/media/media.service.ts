@@ -11,6 +11,7 @@ import type { MetadataUpdateItem } from './media-bulk.schemas.js';
 import { toMediaView } from './media-view.js';
 import * as repo from './media.repo.js';
 import type { MediaCreate, MediaUpdate, MediaView } from './media.schemas.js';
+import type { FixityStatus } from './media.tables.js';
 import type { StoreConfigView } from './store-configs.schemas.js';
 import { toStoreView, type StoreConfigsService } from './store-configs.service.js';
 
@@ -53,6 +54,8 @@ const WIRE_NAMES: Partial<Record<keyof repo.NewMediaRow, string>> = {
   sha256: 'checksums',
   md5: 'checksums',
   contentType: 'content_type',
+  fixityChecked: 'fixity',
+  fixityStatus: 'fixity',
 };
 
 /** The columns a change sets, and the store config view when it moves the record. */
@@ -83,6 +86,12 @@ export class MediaService {
   /** The record called `pid`, or undefined. */
   async find(pid: string): Promise<MediaRecord | undefined> {
     const found = await repo.findByPid(this.db, pid);
+    return found && toRecord(found);
+  }
+
+  /** The record with this id (fixity audits walk records by id), or undefined. */
+  async findById(id: number): Promise<MediaRecord | undefined> {
+    const found = await repo.findById(this.db, id);
     return found && toRecord(found);
   }
 
@@ -120,7 +129,23 @@ export class MediaService {
     const keyIssues = items.flatMap((item, i) => (item.store_key ? keyProblems(item.store_key, [...loc(i), 'store_key']) : []));
     if (keyIssues.length) throw refuse(keyIssues);
 
-    return this.db.transaction(async (tx) => {
+    return this.db.transaction((tx) => this.insertAll(tx, change, items, loc));
+  }
+
+  /**
+   * Creates the record and runs `then` in the same transaction (e.g. storing its bytes and
+   * marking it READY with `markStored(..., tx)`): when `then` fails, the record never existed,
+   * with no history row and no event.
+   */
+  async createWith<T>(change: Change, input: MediaCreate, then: (tx: Db, view: MediaView) => Promise<T>): Promise<T> {
+    const item = { ...input, pid: input.pid ?? randomUUID(), storeKey: input.store_key || randomUUID() };
+    const keyIssues = item.store_key ? keyProblems(item.store_key, ['body', 'store_key']) : [];
+    if (keyIssues.length) throw refuse(keyIssues);
+    return this.db.transaction(async (tx) => then(tx, (await this.insertAll(tx, change, [item], () => ['body']))[0]!));
+  }
+
+  private async insertAll(tx: Db, change: Change, items: (MediaCreate & { pid: string; storeKey: string })[], loc: (i: number) => (string | number)[]): Promise<MediaView[]> {
+    {
       const patterns = await this.types.patternsFor(tx, items.flatMap((i) => [i.pid_type, ...Object.keys(i.identifiers)]));
       const issues: RuleIssue[] = [];
       const identifiers = items.map((item, i) => {
@@ -157,7 +182,7 @@ export class MediaService {
       const views = inserted.map((row) => toMediaView(row, storeById.get(row.storeConfigId)!));
       await recordMediaChanges(tx, change, views.map((view) => ({ type: '+' as const, view })));
       return views;
-    });
+    }
   }
 
   /** Throws the 409 that says which pid or store key was already taken. */
@@ -247,7 +272,7 @@ export class MediaService {
    * Marks the record READY with size, checksums and time, with a history row and a
    * `media.stored` event, in one transaction.
    */
-  async markStored(change: Change, pid: string, stored: StoredBytes): Promise<MediaView> {
+  async markStored(change: Change, pid: string, stored: StoredBytes, tx?: Db): Promise<MediaView> {
     return this.mutate(
       change,
       pid,
@@ -259,10 +284,27 @@ export class MediaService {
           md5: stored.md5,
           contentType: stored.contentType ?? m.contentType,
           stored: sql`now()` as unknown as Date,
+          // New bytes have not been verified yet.
+          fixityChecked: null,
+          fixityStatus: null,
         },
       }),
       'media.stored',
+      tx,
     );
+  }
+
+  /**
+   * For fixity checks: the outcome of re-reading the bytes of record `id`. A match only
+   * notes the time (no history row: nothing about the record changed); a mismatch is a change
+   * of the record, with a history row and a `media.fixity_failed` event carrying `details`.
+   */
+  async recordFixity(id: number, status: FixityStatus, change: Change): Promise<void> {
+    if (status === 'match') {
+      await repo.setFixity(this.db, id, status);
+      return;
+    }
+    await this.mutateById(change, id, async () => ({ set: { fixityChecked: sql`now()` as unknown as Date, fixityStatus: status } }), 'media.fixity_failed');
   }
 
   /**
@@ -275,10 +317,26 @@ export class MediaService {
     pid: string,
     compute: (tx: Db, current: repo.MediaWithStore) => Promise<Mutation | undefined>,
     event?: string,
+    inTx?: Db,
   ): Promise<MediaView> {
-    return this.db
-      .transaction(async (tx) => {
-        const current = await repo.findByPid(tx, pid, 'update');
+    return this.change(change, pid, (tx) => repo.findByPid(tx, pid, 'update'), compute, event, inTx);
+  }
+
+  private async mutateById(change: Change, id: number, compute: (tx: Db, current: repo.MediaWithStore) => Promise<Mutation | undefined>, event?: string) {
+    return this.change(change, `#${id}`, (tx) => repo.findById(tx, id, { skipLocked: false }), compute, event);
+  }
+
+  private async change(
+    change: Change,
+    pid: string,
+    find: (tx: Db) => Promise<repo.MediaWithStore | undefined>,
+    compute: (tx: Db, current: repo.MediaWithStore) => Promise<Mutation | undefined>,
+    event?: string,
+    inTx?: Db,
+  ): Promise<MediaView> {
+    const run = <T>(fn: (tx: Db) => Promise<T>) => (inTx ? fn(inTx) : this.db.transaction((tx) => fn(tx)));
+    return run(async (tx) => {
+        const current = await find(tx);
         if (!current) throw notFound(`media ${pid} not found`);
         if (current.media.deleteRequested) throw conflict(`media ${pid} is being deleted`);
         const mutation = await compute(tx, current);
@@ -290,8 +348,7 @@ export class MediaService {
         const fields = [...new Set(changed.map((k) => WIRE_NAMES[k] ?? k))];
         await recordMediaChanges(tx, change, [{ type: '~', view, changed: fields, ...(event ? { event } : {}) }]);
         return view;
-      })
-      .catch((err: unknown) => {
+      }).catch((err: unknown) => {
         if (isUniqueViolation(err, 'media_pid_key')) throw conflict(`media with this pid already exists (renaming ${pid})`);
         if (isUniqueViolation(err, 'media_store_key_per_store')) throw conflict(`the store key of ${pid} is already used by another record of that store`);
         throw err;
