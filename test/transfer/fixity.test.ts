@@ -39,7 +39,7 @@ describe('POST /api/media/{pid}/verify', () => {
     const bytes = bytesOf(4000, 2);
     const row = await uploaded('fix-disk', 'filesystem', bytes);
     const corrupt = Buffer.from(bytes);
-    corrupt[100] ^= 0xff;
+    corrupt[100] = corrupt[100]! ^ 0xff;
     writeFileSync(path.join(x.t.config.filesystemStoreRoot, 'demobucket', row.storeKey), corrupt);
 
     const res = await x.api.post('/api/media/fix-disk/verify');
