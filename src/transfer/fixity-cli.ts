@@ -49,8 +49,8 @@ async function main(): Promise<number> {
     await fixity.runAudit(change, audit.id, selection.data, 0, (p) => bar.update(p.checked));
     bar.stop();
     const done = await fixity.audit(audit.id);
-    console.log(`audit ${done.id} ${done.status}: ${done.checked} checked, ${done.matched} match, ${done.mismatched} mismatch, ${done.errors} unreadable`);
-    for (const pid of done.mismatches) console.log(`mismatch: ${pid}`);
+    process.stdout.write(`audit ${done.id} ${done.status}: ${done.checked} checked, ${done.matched} match, ${done.mismatched} mismatch, ${done.errors} unreadable\n`);
+    for (const pid of done.mismatches) process.stdout.write(`mismatch: ${pid}\n`);
     if (done.status !== 'done') return 2;
     return done.mismatched > 0 ? 1 : 0;
   } finally {
