@@ -295,16 +295,18 @@ export class MediaService {
   }
 
   /**
-   * For fixity checks: the outcome of re-reading the bytes of record `id`. A match only
-   * notes the time (no history row: nothing about the record changed); a mismatch is a change
-   * of the record, with a history row and a `media.fixity_failed` event carrying `details`.
+   * For fixity checks: the outcome of re-reading the bytes of record `id`. A match after a
+   * match (or none) only notes the time: no history row, since nothing about the record
+   * changed. A mismatch is a change of the record, with a history row and a
+   * `media.fixity_failed` event; so is a match after a mismatch (`media.updated`).
    */
-  async recordFixity(id: number, status: FixityStatus, change: Change): Promise<void> {
-    if (status === 'match') {
+  async recordFixity(change: Change, id: number, status: FixityStatus, previous: FixityStatus | undefined): Promise<void> {
+    if (status === 'match' && previous !== 'mismatch') {
       await repo.setFixity(this.db, id, status);
       return;
     }
-    await this.mutateById(change, id, async () => ({ set: { fixityChecked: sql`now()` as unknown as Date, fixityStatus: status } }), 'media.fixity_failed');
+    const event = status === 'mismatch' ? 'media.fixity_failed' : undefined;
+    await this.mutateById(change, id, async () => ({ set: { fixityChecked: sql`now()` as unknown as Date, fixityStatus: status } }), event);
   }
 
   /**

@@ -53,7 +53,7 @@ export class FixityService {
     }
     const match = actual !== null && actual.size === expected.size && actual.sha256 === expected.sha256 && actual.md5 === expected.md5;
     const status = match ? 'match' : 'mismatch';
-    await this.media.recordFixity(record.id, status, change);
+    await this.media.recordFixity(change, record.id, status, record.view.fixity?.status);
     if (!match) this.logger.warn({ pid: record.pid, expected, actual }, 'fixity mismatch');
     return { pid: record.pid, status, expected, actual, verified_at: new Date().toISOString() };
   }

@@ -178,7 +178,8 @@ export class TransferService {
 
 /** Strict base64 (standard alphabet, padding optional; whitespace as MIME line breaks allow). */
 export function decodeBase64(value: string): Buffer {
-  const compact = value.replace(/[\r\n]/g, '');
+  // Copies of a body of tens of megabytes are not free: only when there are line breaks.
+  const compact = /[\r\n]/.test(value) ? value.replace(/[\r\n]/g, '') : value;
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(compact) || compact.replace(/=+$/, '').length % 4 === 1) {
     throw new ValidationError([{ loc: ['body', 'base64'], msg: 'must be base64 (A-Z, a-z, 0-9, +, /, optional = padding)', type: 'value_error' }]);
   }

@@ -48,6 +48,12 @@ describe('POST /api/media/{pid}/verify', () => {
     const events = await x.db.events('fix-disk');
     expect(events.map((e) => e.type)).toEqual(['media.created', 'media.stored', 'media.fixity_failed']);
     expect(events[2]!.payload).toMatchObject({ pid: 'fix-disk', fixity: { status: 'mismatch' }, changed: ['fixity'] });
+
+    // The bytes restored: back to match, and that is a change of the record too.
+    writeFileSync(path.join(x.t.config.filesystemStoreRoot, 'demobucket', row.storeKey), bytes);
+    expect((await x.api.post('/api/media/fix-disk/verify')).body.status).toBe('match');
+    expect((await x.db.events('fix-disk')).map((e) => e.type).at(-1)).toBe('media.updated');
+    expect((await x.db.media('fix-disk'))!.fixityStatus).toBe('match');
   });
 
   it('finds an S3 object overwritten behind the store\'s back, and a missing object', async () => {
