@@ -88,6 +88,7 @@ export class FixityService {
         if (ids.length === 0) break;
         const step: repo.AuditStep = { lastMediaId: lastId, matched: 0, mismatched: 0, errors: 0, mismatches: [] };
         for (const mediaId of ids) {
+          if (this.#stopping) break;
           await this.auditOne(change, mediaId, step);
           step.lastMediaId = lastId = mediaId;
         }

@@ -40,7 +40,11 @@ describe.each(STORE_TYPES)('streaming content, %s store', (store) => {
       'repr-digest': `sha-256=:${Buffer.from(sha256(bytes), 'hex').toString('base64')}:`,
     });
 
-    const part = await getContent(pid, { Range: 'bytes=1000-1999' });
+    const head = await x.t.http.head(`/api/media/${pid}/content`).set(x.api.auth);
+    expect(head.status).toBe(200);
+    expect(head.headers).toMatchObject({ 'content-length': String(bytes.length), etag: `"${sha256(bytes)}"` });
+
+        const part = await getContent(pid, { Range: 'bytes=1000-1999' });
     expect(part.status).toBe(206);
     expect(part.headers['content-range']).toBe(`bytes 1000-1999/${bytes.length}`);
     expect((part.body as Buffer).equals(bytes.subarray(1000, 2000))).toBe(true);
