@@ -145,44 +145,42 @@ export class MediaService {
   }
 
   private async insertAll(tx: Db, change: Change, items: (MediaCreate & { pid: string; storeKey: string })[], loc: (i: number) => (string | number)[]): Promise<MediaView[]> {
-    {
-      const patterns = await this.types.patternsFor(tx, items.flatMap((i) => [i.pid_type, ...Object.keys(i.identifiers)]));
-      const issues: RuleIssue[] = [];
-      const identifiers = items.map((item, i) => {
-        const checked = checkIdentity(patterns, { pid: item.pid, pidType: item.pid_type, identifiers: item.identifiers }, loc(i));
-        issues.push(...checked.issues);
-        return checked.identifiers;
-      });
-      if (issues.length) throw refuse(issues);
+    const patterns = await this.types.patternsFor(tx, items.flatMap((i) => [i.pid_type, ...Object.keys(i.identifiers)]));
+    const issues: RuleIssue[] = [];
+    const identifiers = items.map((item, i) => {
+      const checked = checkIdentity(patterns, { pid: item.pid, pidType: item.pid_type, identifiers: item.identifiers }, loc(i));
+      issues.push(...checked.issues);
+      return checked.identifiers;
+    });
+    if (issues.length) throw refuse(issues);
 
-      const storeViews = new Map<string, StoreConfigView>();
-      const stores: StoreConfigView[] = [];
-      for (const [i, item] of items.entries()) {
-        const key = JSON.stringify([item.store_config.type, item.store_config.bucket, item.store_config.s3_url ?? '']);
-        let store = storeViews.get(key);
-        if (!store) storeViews.set(key, (store = await this.stores.getOrCreate(tx, change, item.store_config, [...loc(i), 'store_config'])));
-        stores.push(store);
-      }
-      assertUnique(items.map((item, i) => `${stores[i]!.pk}\u0000${item.storeKey}`), (k) => `store key "${k.split('\u0000')[1]}" is given twice for one store`);
-
-      const rows = items.map((item, i) => ({
-        pid: item.pid,
-        pidType: item.pid_type,
-        storeConfigId: stores[i]!.pk,
-        storeKey: item.storeKey,
-        identifiers: identifiers[i]!,
-        metadata: item.metadata,
-        tags: uniqueTags(item.tags),
-        createdBy: change.actor,
-      }));
-      const inserted = await repo.insertMedia(tx, rows);
-      if (inserted.length < rows.length) await this.explainRefusedInserts(tx, rows, inserted);
-
-      const storeById = new Map(stores.map((s) => [s.pk, s]));
-      const views = inserted.map((row) => toMediaView(row, storeById.get(row.storeConfigId)!));
-      await recordMediaChanges(tx, change, views.map((view) => ({ type: '+' as const, view })));
-      return views;
+    const storeViews = new Map<string, StoreConfigView>();
+    const stores: StoreConfigView[] = [];
+    for (const [i, item] of items.entries()) {
+      const key = JSON.stringify([item.store_config.type, item.store_config.bucket, item.store_config.s3_url ?? '']);
+      let store = storeViews.get(key);
+      if (!store) storeViews.set(key, (store = await this.stores.getOrCreate(tx, change, item.store_config, [...loc(i), 'store_config'])));
+      stores.push(store);
     }
+    assertUnique(items.map((item, i) => `${stores[i]!.pk}\u0000${item.storeKey}`), (k) => `store key "${k.split('\u0000')[1]}" is given twice for one store`);
+
+    const rows = items.map((item, i) => ({
+      pid: item.pid,
+      pidType: item.pid_type,
+      storeConfigId: stores[i]!.pk,
+      storeKey: item.storeKey,
+      identifiers: identifiers[i]!,
+      metadata: item.metadata,
+      tags: uniqueTags(item.tags),
+      createdBy: change.actor,
+    }));
+    const inserted = await repo.insertMedia(tx, rows);
+    if (inserted.length < rows.length) await this.explainRefusedInserts(tx, rows, inserted);
+
+    const storeById = new Map(stores.map((s) => [s.pk, s]));
+    const views = inserted.map((row) => toMediaView(row, storeById.get(row.storeConfigId)!));
+    await recordMediaChanges(tx, change, views.map((view) => ({ type: '+' as const, view })));
+    return views;
   }
 
   /** Throws the 409 that says which pid or store key was already taken. */
@@ -338,23 +336,23 @@ export class MediaService {
   ): Promise<MediaView> {
     const run = <T>(fn: (tx: Db) => Promise<T>) => (inTx ? fn(inTx) : this.db.transaction((tx) => fn(tx)));
     return run(async (tx) => {
-        const current = await find(tx);
-        if (!current) throw notFound(`media ${pid} not found`);
-        if (current.media.deleteRequested) throw conflict(`media ${pid} is being deleted`);
-        const mutation = await compute(tx, current);
-        const store = mutation?.store ?? toStoreView(current.store);
-        const changed = mutation ? changedKeys(current.media, mutation.set) : [];
-        if (changed.length === 0) return toMediaView(current.media, store);
-        const row = await repo.updateMedia(tx, current.media.id, { ...mutation!.set, updated: sql`now()` as unknown as Date, updatedBy: change.actor });
-        const view = toMediaView(row, store);
-        const fields = [...new Set(changed.map((k) => WIRE_NAMES[k] ?? k))];
-        await recordMediaChanges(tx, change, [{ type: '~', view, changed: fields, ...(event ? { event } : {}) }]);
-        return view;
-      }).catch((err: unknown) => {
-        if (isUniqueViolation(err, 'media_pid_key')) throw conflict(`media with this pid already exists (renaming ${pid})`);
-        if (isUniqueViolation(err, 'media_store_key_per_store')) throw conflict(`the store key of ${pid} is already used by another record of that store`);
-        throw err;
-      });
+      const current = await find(tx);
+      if (!current) throw notFound(`media ${pid} not found`);
+      if (current.media.deleteRequested) throw conflict(`media ${pid} is being deleted`);
+      const mutation = await compute(tx, current);
+      const store = mutation?.store ?? toStoreView(current.store);
+      const changed = mutation ? changedKeys(current.media, mutation.set) : [];
+      if (changed.length === 0) return toMediaView(current.media, store);
+      const row = await repo.updateMedia(tx, current.media.id, { ...mutation!.set, updated: sql`now()` as unknown as Date, updatedBy: change.actor });
+      const view = toMediaView(row, store);
+      const fields = [...new Set(changed.map((k) => WIRE_NAMES[k] ?? k))];
+      await recordMediaChanges(tx, change, [{ type: '~', view, changed: fields, ...(event ? { event } : {}) }]);
+      return view;
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err, 'media_pid_key')) throw conflict(`media with this pid already exists (renaming ${pid})`);
+      if (isUniqueViolation(err, 'media_store_key_per_store')) throw conflict(`the store key of ${pid} is already used by another record of that store`);
+      throw err;
+    });
   }
 }
 
