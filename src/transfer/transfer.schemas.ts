@@ -55,8 +55,8 @@ export const ReplaceQuery = z.strictObject({
     .meta({ description: 'Replace the bytes of a READY record (otherwise 409)' }),
 });
 
+// Content-Type is the request body's (OpenAPI describes it there, not as a header parameter).
 export const ContentHeaders = z.object({
-  'content-type': z.string().optional(),
   'content-md5': z.string().optional().meta({ description: 'Expected MD5 of the body, base64 (RFC 1864) or hex' }),
   'x-checksum-sha256': z.string().optional().meta({ description: 'Expected SHA-256 of the body, hex or base64' }),
   'x-change-reason': z.string().max(1000).optional(),
