@@ -172,6 +172,9 @@ export async function run(): Promise<void> {
     ];
     console.log(`server: child process on ${server ? 'PostgreSQL' : 'PGlite'}, idle RSS ${idle} MiB; peak RSS per step (VmHWM)`);
     for (const r of rows) console.log(`  ${r.what.padEnd(52)} ${r.figure.padStart(22)}   peak RSS ${String(r.rss).padStart(5)} MiB`);
+  } catch (err) {
+    console.error(`server output:\n${proc.output().slice(-3000)}`);
+    throw err;
   } finally {
     proc.child.kill('SIGTERM');
     await proc.exited;
