@@ -16,6 +16,7 @@ import { defineRoute, mountRoutes, type RouteDef } from './http/routes.js';
 import { createRegistry, generateDocument } from './openapi/document.js';
 import { signedUrlRoutes } from './stores/signed-url.routes.js';
 import { tamsRouter, tamsRouteTables } from './tams/tams.router.js';
+import { transferRouteTables } from './transfer/setup.js';
 import { version } from './version.js';
 
 const Hello = z.object({ msg: z.string() }).meta({ id: 'Hello' });
@@ -37,6 +38,7 @@ export function apiRouteTables(ctx: AppContext): RouteDef[] {
     ...clientsRoutes(ctx.clients),
     ...eventsRoutes(ctx.events),
     ...signedUrlRoutes(ctx.stores),
+    ...transferRouteTables(ctx.transfer),
     ...mediaRouteTables(ctx.media),
   ];
 }

@@ -120,6 +120,8 @@ const envSchema = z.object({
   EVENTS_RETENTION_DAYS: int(7, 0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   JSON_BODY_LIMIT: byteSize(16 * 1024 ** 2),
+  BASE64_UPLOAD_LIMIT: byteSize(128 * 1024 ** 2),
+  PRESIGNED_URL_EXPIRES_SECONDS: int(3600, 1),
   LOGIN_RATE_LIMIT: int(10, 1),
   LOGIN_RATE_WINDOW_SECONDS: int(60, 1),
   CORS_ORIGINS: optionalString,
@@ -166,6 +168,10 @@ export interface Config {
   eventsRetentionDays: number;
   logLevel: string;
   jsonBodyLimit: number;
+  /** Largest JSON body of `POST /api/upload` (base64 grows bytes by a third); also bounds base64 downloads. */
+  base64UploadLimit: number;
+  /** Lifetime of presigned upload and download URLs handed out by /api/upload and /api/download. */
+  presignedUrlExpiresSeconds: number;
   loginRateLimit: { max: number; windowSeconds: number };
   corsOrigins: string[];
   /** Express `trust proxy`: hops, all or nothing, or addresses. */
@@ -286,6 +292,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     jsonBodyLimit: e.JSON_BODY_LIMIT,
+    base64UploadLimit: e.BASE64_UPLOAD_LIMIT,
+    presignedUrlExpiresSeconds: e.PRESIGNED_URL_EXPIRES_SECONDS,
     loginRateLimit: { max: e.LOGIN_RATE_LIMIT, windowSeconds: e.LOGIN_RATE_WINDOW_SECONDS },
     corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : [],
     trustProxy: e.TRUST_PROXY,

@@ -9,6 +9,7 @@ import { createEvents } from './events/setup.js';
 import type { EventsService } from './events/events.service.js';
 import { createMedia, type MediaCapability } from './media/setup.js';
 import { signedUploadHooks } from './transfer/signed-upload.js';
+import { createTransfer, type TransferCapability } from './transfer/setup.js';
 import { createStores, type StoresCapability } from './stores/setup.js';
 import { createTams, type TamsCapability } from './tams/setup.js';
 
@@ -42,6 +43,8 @@ export interface AppContext {
   stores: StoresCapability;
   /** Identifier types, S3 and store configs, media records, search and history. */
   media: MediaCapability;
+  /** Upload, download and streaming of media bytes; fixity verification and audits. */
+  transfer: TransferCapability;
   /** TAMS: flows, sources, profiles, webhooks and the service document. */
   tams: TamsCapability;
   authenticate: Authenticator;
@@ -62,6 +65,7 @@ export function createContext(config: Config, database: Database, logger: Logger
   // Signed URLs and deletions find stores through the store_configs table: after a restart and on every replica.
   stores.resolver = media.resolver;
   stores.hooks = signedUploadHooks(media.media);
+  const transfer = createTransfer(config, db, media, logger);
   const authenticate = bearerAuthenticator(tokens, users, clients);
   const tams = createTams(config, db, { sequencer: events.sequencer, logger, media });
   return {
@@ -75,11 +79,12 @@ export function createContext(config: Config, database: Database, logger: Logger
     events: events.service,
     stores,
     media,
+    transfer,
     tams,
     authenticate,
     authenticateTams: bearerOrBasicAuthenticator(authenticate, users),
     readiness: [{ name: 'database', required: true, check: () => database.ping() }, ...events.readiness],
-    workers: [...events.workers, ...stores.workers, ...media.workers, ...tams.workers],
+    workers: [...events.workers, ...stores.workers, ...media.workers, ...transfer.workers, ...tams.workers],
   };
 }
 

@@ -28,14 +28,19 @@ export async function applyEach<T>(items: T[], pidOf: (item: T) => string, apply
       await apply(item);
       result.successes.push(pid);
     } catch (err) {
-      const known = fromFrameworkError(err);
-      if (!known) logger.error({ err, pid }, 'bulk media item failed');
-      result.failures.push({
-        pid,
-        error: known ? (ERROR_KINDS[known.status] ?? `Error${known.status}`) : 'InternalError',
-        msg: known ? known.message : 'internal error; the server log has the details',
-      });
+      result.failures.push(failureOf(pid, err, logger));
     }
   }
   return result;
+}
+
+/** AMPLIfy's `{pid, error, msg}` for one item that failed: the kind of failure and its message, never a stack. */
+export function failureOf(pid: string, err: unknown, logger: Logger): { pid: string; error: string; msg: string } {
+  const known = fromFrameworkError(err);
+  if (!known) logger.error({ err, pid }, 'bulk media item failed');
+  return {
+    pid,
+    error: known ? (ERROR_KINDS[known.status] ?? `Error${known.status}`) : 'InternalError',
+    msg: known ? known.message : 'internal error; the server log has the details',
+  };
 }

@@ -22,6 +22,7 @@ export function toMediaView(row: MediaRow, store: StoreConfigView): MediaView {
     updated: row.updated.toISOString(),
     created_by: row.createdBy,
     updated_by: row.updatedBy,
+    fixity: row.fixityChecked ? { checked: row.fixityChecked.toISOString(), status: row.fixityStatus! } : null,
     deletion: row.deleteRequested
       ? {
           requested: row.deleteRequested.toISOString(),

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { rowsOf } from '../db/rows.js';
-import { media } from './media.tables.js';
+import { media, type FixityStatus } from './media.tables.js';
 import { s3Configs } from './s3-configs.tables.js';
 import { storeView, type StoreViewRow } from './store-configs.repo.js';
 import { storeConfigs } from './store-configs.tables.js';
@@ -95,6 +95,8 @@ export async function insertMedia(db: Db, rows: MediaInsert[]): Promise<MediaRow
         deleteReason: null,
         deleteAttempts: 0,
         deleteError: null,
+        fixityChecked: null,
+        fixityStatus: null,
       },
     ];
   });
@@ -116,6 +118,11 @@ export async function storeKeyTaken(db: Db, storeConfigId: number, storeKey: str
 
 export async function updateMedia(db: Db, id: number, changes: Partial<NewMediaRow>): Promise<MediaRow> {
   return (await db.update(media).set(changes).where(eq(media.id, id)).returning())[0]!;
+}
+
+/** Notes a fixity check that changed nothing about the record (no history, `updated` kept). */
+export async function setFixity(db: Db, id: number, status: FixityStatus): Promise<void> {
+  await db.update(media).set({ fixityChecked: sql`now()`, fixityStatus: status }).where(eq(media.id, id));
 }
 
 export async function deleteMedia(db: Db, id: number): Promise<void> {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IdentifierTypeName } from './identifier-types.schemas.js';
 import { JsonObject, plainText } from './common.schemas.js';
-import { STORE_STATUSES } from './media.tables.js';
+import { FIXITY_STATUSES, STORE_STATUSES } from './media.tables.js';
 import { StoreConfigCreate, StoreConfigView } from './store-configs.schemas.js';
 
 /**
@@ -13,7 +13,9 @@ import { StoreConfigCreate, StoreConfigView } from './store-configs.schemas.js';
 /** Paths that a pid cannot take, because the route table gives them to other endpoints. */
 function reservedPidProblem(pid: string): string | undefined {
   if (pid === 'dump' || pid === 'update' || pid.startsWith('update/')) return `"${pid}" is reserved by the /api/media/${pid.split('/')[0]} endpoints`;
-  if (pid.endsWith('/history')) return 'must not end in "/history" (reserved by GET /api/media/{pid}/history)';
+  for (const suffix of ['history', 'content', 'verify']) {
+    if (pid.endsWith(`/${suffix}`)) return `must not end in "/${suffix}" (reserved by /api/media/{pid}/${suffix})`;
+  }
   return undefined;
 }
 
@@ -94,6 +96,10 @@ export const MediaView = z
     updated: z.iso.datetime(),
     created_by: z.string(),
     updated_by: z.string(),
+    fixity: z
+      .object({ checked: z.iso.datetime(), status: z.enum(FIXITY_STATUSES) })
+      .nullable()
+      .meta({ description: 'Outcome of the last fixity check (POST /api/media/{pid}/verify or an audit); null until checked' }),
     deletion: z
       .object({
         requested: z.iso.datetime(),

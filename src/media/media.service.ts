@@ -11,6 +11,7 @@ import type { MetadataUpdateItem } from './media-bulk.schemas.js';
 import { toMediaView } from './media-view.js';
 import * as repo from './media.repo.js';
 import type { MediaCreate, MediaUpdate, MediaView } from './media.schemas.js';
+import type { FixityStatus } from './media.tables.js';
 import type { StoreConfigView } from './store-configs.schemas.js';
 import { toStoreView, type StoreConfigsService } from './store-configs.service.js';
 
@@ -53,6 +54,8 @@ const WIRE_NAMES: Partial<Record<keyof repo.NewMediaRow, string>> = {
   sha256: 'checksums',
   md5: 'checksums',
   contentType: 'content_type',
+  fixityChecked: 'fixity',
+  fixityStatus: 'fixity',
 };
 
 /** The columns a change sets, and the store config view when it moves the record. */
@@ -83,6 +86,12 @@ export class MediaService {
   /** The record called `pid`, or undefined. */
   async find(pid: string): Promise<MediaRecord | undefined> {
     const found = await repo.findByPid(this.db, pid);
+    return found && toRecord(found);
+  }
+
+  /** The record with this id (fixity audits walk records by id), or undefined. */
+  async findById(id: number): Promise<MediaRecord | undefined> {
+    const found = await repo.findById(this.db, id);
     return found && toRecord(found);
   }
 
@@ -120,44 +129,58 @@ export class MediaService {
     const keyIssues = items.flatMap((item, i) => (item.store_key ? keyProblems(item.store_key, [...loc(i), 'store_key']) : []));
     if (keyIssues.length) throw refuse(keyIssues);
 
-    return this.db.transaction(async (tx) => {
-      const patterns = await this.types.patternsFor(tx, items.flatMap((i) => [i.pid_type, ...Object.keys(i.identifiers)]));
-      const issues: RuleIssue[] = [];
-      const identifiers = items.map((item, i) => {
-        const checked = checkIdentity(patterns, { pid: item.pid, pidType: item.pid_type, identifiers: item.identifiers }, loc(i));
-        issues.push(...checked.issues);
-        return checked.identifiers;
-      });
-      if (issues.length) throw refuse(issues);
+    return this.db.transaction((tx) => this.insertAll(tx, change, items, loc));
+  }
 
-      const storeViews = new Map<string, StoreConfigView>();
-      const stores: StoreConfigView[] = [];
-      for (const [i, item] of items.entries()) {
-        const key = JSON.stringify([item.store_config.type, item.store_config.bucket, item.store_config.s3_url ?? '']);
-        let store = storeViews.get(key);
-        if (!store) storeViews.set(key, (store = await this.stores.getOrCreate(tx, change, item.store_config, [...loc(i), 'store_config'])));
-        stores.push(store);
-      }
-      assertUnique(items.map((item, i) => `${stores[i]!.pk}\u0000${item.storeKey}`), (k) => `store key "${k.split('\u0000')[1]}" is given twice for one store`);
+  /**
+   * Creates the record and runs `then` in the same transaction (e.g. storing its bytes and
+   * marking it READY with `markStored(..., tx)`): when `then` fails, the record never existed,
+   * with no history row and no event.
+   */
+  async createWith<T>(change: Change, input: MediaCreate, then: (tx: Db, view: MediaView) => Promise<T>): Promise<T> {
+    const item = { ...input, pid: input.pid ?? randomUUID(), storeKey: input.store_key || randomUUID() };
+    const keyIssues = item.store_key ? keyProblems(item.store_key, ['body', 'store_key']) : [];
+    if (keyIssues.length) throw refuse(keyIssues);
+    return this.db.transaction(async (tx) => then(tx, (await this.insertAll(tx, change, [item], () => ['body']))[0]!));
+  }
 
-      const rows = items.map((item, i) => ({
-        pid: item.pid,
-        pidType: item.pid_type,
-        storeConfigId: stores[i]!.pk,
-        storeKey: item.storeKey,
-        identifiers: identifiers[i]!,
-        metadata: item.metadata,
-        tags: uniqueTags(item.tags),
-        createdBy: change.actor,
-      }));
-      const inserted = await repo.insertMedia(tx, rows);
-      if (inserted.length < rows.length) await this.explainRefusedInserts(tx, rows, inserted);
-
-      const storeById = new Map(stores.map((s) => [s.pk, s]));
-      const views = inserted.map((row) => toMediaView(row, storeById.get(row.storeConfigId)!));
-      await recordMediaChanges(tx, change, views.map((view) => ({ type: '+' as const, view })));
-      return views;
+  private async insertAll(tx: Db, change: Change, items: (MediaCreate & { pid: string; storeKey: string })[], loc: (i: number) => (string | number)[]): Promise<MediaView[]> {
+    const patterns = await this.types.patternsFor(tx, items.flatMap((i) => [i.pid_type, ...Object.keys(i.identifiers)]));
+    const issues: RuleIssue[] = [];
+    const identifiers = items.map((item, i) => {
+      const checked = checkIdentity(patterns, { pid: item.pid, pidType: item.pid_type, identifiers: item.identifiers }, loc(i));
+      issues.push(...checked.issues);
+      return checked.identifiers;
     });
+    if (issues.length) throw refuse(issues);
+
+    const storeViews = new Map<string, StoreConfigView>();
+    const stores: StoreConfigView[] = [];
+    for (const [i, item] of items.entries()) {
+      const key = JSON.stringify([item.store_config.type, item.store_config.bucket, item.store_config.s3_url ?? '']);
+      let store = storeViews.get(key);
+      if (!store) storeViews.set(key, (store = await this.stores.getOrCreate(tx, change, item.store_config, [...loc(i), 'store_config'])));
+      stores.push(store);
+    }
+    assertUnique(items.map((item, i) => `${stores[i]!.pk}\u0000${item.storeKey}`), (k) => `store key "${k.split('\u0000')[1]}" is given twice for one store`);
+
+    const rows = items.map((item, i) => ({
+      pid: item.pid,
+      pidType: item.pid_type,
+      storeConfigId: stores[i]!.pk,
+      storeKey: item.storeKey,
+      identifiers: identifiers[i]!,
+      metadata: item.metadata,
+      tags: uniqueTags(item.tags),
+      createdBy: change.actor,
+    }));
+    const inserted = await repo.insertMedia(tx, rows);
+    if (inserted.length < rows.length) await this.explainRefusedInserts(tx, rows, inserted);
+
+    const storeById = new Map(stores.map((s) => [s.pk, s]));
+    const views = inserted.map((row) => toMediaView(row, storeById.get(row.storeConfigId)!));
+    await recordMediaChanges(tx, change, views.map((view) => ({ type: '+' as const, view })));
+    return views;
   }
 
   /** Throws the 409 that says which pid or store key was already taken. */
@@ -247,7 +270,7 @@ export class MediaService {
    * Marks the record READY with size, checksums and time, with a history row and a
    * `media.stored` event, in one transaction.
    */
-  async markStored(change: Change, pid: string, stored: StoredBytes): Promise<MediaView> {
+  async markStored(change: Change, pid: string, stored: StoredBytes, tx?: Db): Promise<MediaView> {
     return this.mutate(
       change,
       pid,
@@ -259,10 +282,29 @@ export class MediaService {
           md5: stored.md5,
           contentType: stored.contentType ?? m.contentType,
           stored: sql`now()` as unknown as Date,
+          // New bytes have not been verified yet.
+          fixityChecked: null,
+          fixityStatus: null,
         },
       }),
       'media.stored',
+      tx,
     );
+  }
+
+  /**
+   * For fixity checks: the outcome of re-reading the bytes of record `id`. A match after a
+   * match (or none) only notes the time: no history row, since nothing about the record
+   * changed. A mismatch is a change of the record, with a history row and a
+   * `media.fixity_failed` event; so is a match after a mismatch (`media.updated`).
+   */
+  async recordFixity(change: Change, id: number, status: FixityStatus, previous: FixityStatus | undefined): Promise<void> {
+    if (status === 'match' && previous !== 'mismatch') {
+      await repo.setFixity(this.db, id, status);
+      return;
+    }
+    const event = status === 'mismatch' ? 'media.fixity_failed' : undefined;
+    await this.mutateById(change, id, async () => ({ set: { fixityChecked: sql`now()` as unknown as Date, fixityStatus: status } }), event);
   }
 
   /**
@@ -275,27 +317,42 @@ export class MediaService {
     pid: string,
     compute: (tx: Db, current: repo.MediaWithStore) => Promise<Mutation | undefined>,
     event?: string,
+    inTx?: Db,
   ): Promise<MediaView> {
-    return this.db
-      .transaction(async (tx) => {
-        const current = await repo.findByPid(tx, pid, 'update');
-        if (!current) throw notFound(`media ${pid} not found`);
-        if (current.media.deleteRequested) throw conflict(`media ${pid} is being deleted`);
-        const mutation = await compute(tx, current);
-        const store = mutation?.store ?? toStoreView(current.store);
-        const changed = mutation ? changedKeys(current.media, mutation.set) : [];
-        if (changed.length === 0) return toMediaView(current.media, store);
-        const row = await repo.updateMedia(tx, current.media.id, { ...mutation!.set, updated: sql`now()` as unknown as Date, updatedBy: change.actor });
-        const view = toMediaView(row, store);
-        const fields = [...new Set(changed.map((k) => WIRE_NAMES[k] ?? k))];
-        await recordMediaChanges(tx, change, [{ type: '~', view, changed: fields, ...(event ? { event } : {}) }]);
-        return view;
-      })
-      .catch((err: unknown) => {
-        if (isUniqueViolation(err, 'media_pid_key')) throw conflict(`media with this pid already exists (renaming ${pid})`);
-        if (isUniqueViolation(err, 'media_store_key_per_store')) throw conflict(`the store key of ${pid} is already used by another record of that store`);
-        throw err;
-      });
+    return this.change(change, pid, (tx) => repo.findByPid(tx, pid, 'update'), compute, event, inTx);
+  }
+
+  private async mutateById(change: Change, id: number, compute: (tx: Db, current: repo.MediaWithStore) => Promise<Mutation | undefined>, event?: string) {
+    return this.change(change, `#${id}`, (tx) => repo.findById(tx, id, { skipLocked: false }), compute, event);
+  }
+
+  private async change(
+    change: Change,
+    pid: string,
+    find: (tx: Db) => Promise<repo.MediaWithStore | undefined>,
+    compute: (tx: Db, current: repo.MediaWithStore) => Promise<Mutation | undefined>,
+    event?: string,
+    inTx?: Db,
+  ): Promise<MediaView> {
+    const run = <T>(fn: (tx: Db) => Promise<T>) => (inTx ? fn(inTx) : this.db.transaction((tx) => fn(tx)));
+    return run(async (tx) => {
+      const current = await find(tx);
+      if (!current) throw notFound(`media ${pid} not found`);
+      if (current.media.deleteRequested) throw conflict(`media ${pid} is being deleted`);
+      const mutation = await compute(tx, current);
+      const store = mutation?.store ?? toStoreView(current.store);
+      const changed = mutation ? changedKeys(current.media, mutation.set) : [];
+      if (changed.length === 0) return toMediaView(current.media, store);
+      const row = await repo.updateMedia(tx, current.media.id, { ...mutation!.set, updated: sql`now()` as unknown as Date, updatedBy: change.actor });
+      const view = toMediaView(row, store);
+      const fields = [...new Set(changed.map((k) => WIRE_NAMES[k] ?? k))];
+      await recordMediaChanges(tx, change, [{ type: '~', view, changed: fields, ...(event ? { event } : {}) }]);
+      return view;
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err, 'media_pid_key')) throw conflict(`media with this pid already exists (renaming ${pid})`);
+      if (isUniqueViolation(err, 'media_store_key_per_store')) throw conflict(`the store key of ${pid} is already used by another record of that store`);
+      throw err;
+    });
   }
 }
 

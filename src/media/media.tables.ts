@@ -5,6 +5,8 @@ import { storeConfigs } from './store-configs.tables.js';
 
 export const STORE_STATUSES = ['PENDING', 'READY'] as const;
 export type StoreStatus = (typeof STORE_STATUSES)[number];
+export const FIXITY_STATUSES = ['match', 'mismatch'] as const;
+export type FixityStatus = (typeof FIXITY_STATUSES)[number];
 
 /**
  * Media records, addressed by `pid`. Bytes live in the store config's store under
@@ -45,6 +47,9 @@ export const media = pgTable(
     deleteReason: text('delete_reason'),
     deleteAttempts: integer('delete_attempts').notNull().default(0),
     deleteError: text('delete_error'),
+    /** When the stored bytes were last re-read and compared with the checksums (transfer/fixity). */
+    fixityChecked: timestamp('fixity_checked', { withTimezone: true }),
+    fixityStatus: text('fixity_status', { enum: FIXITY_STATUSES }),
   },
   (t) => [
     unique('media_store_key_per_store').on(t.storeConfigId, t.storeKey),
@@ -62,6 +67,7 @@ export const media = pgTable(
     index('media_pid_trgm_idx').using('gin', t.pid.op('gin_trgm_ops')),
     index('media_pid_type_idx').on(t.pidType, t.id),
     index('media_store_status_idx').on(t.storeStatus, t.id),
+    check('media_fixity_status', sql`${t.fixityStatus} in ('match', 'mismatch')`),
     index('media_delete_requested_idx').on(t.deleteRequested).where(sql`${t.deleteRequested} is not null`),
   ],
 );

@@ -71,8 +71,8 @@ export class StoreConfigsService {
   }
 
   /** What the store registry needs to open the store of config `pk` (S3 keys decrypted). */
-  async describe(pk: number): Promise<StoreDescription | undefined> {
-    const found = await repo.findStoreWithS3(this.db, pk);
+  async describe(pk: number, db: Db = this.db): Promise<StoreDescription | undefined> {
+    const found = await repo.findStoreWithS3(db, pk);
     if (!found) return undefined;
     const { store, s3 } = found;
     return { id: String(store.id), type: store.type, bucket: store.location, ...(s3 ? { s3: this.s3.open(s3) } : {}) };

@@ -1,3 +1,4 @@
+import type { Db } from '../db/client.js';
 import type { StoreRegistry } from '../stores/registry.js';
 import type { Store, StoreResolver } from '../stores/store.js';
 import type { StoreConfigsService } from './store-configs.service.js';
@@ -13,9 +14,10 @@ export class StoreConfigResolver implements StoreResolver {
     private readonly registry: StoreRegistry,
   ) {}
 
-  async storeFor(storeConfigId: string): Promise<Store | undefined> {
+  /** `tx` finds a store config created by the caller's uncommitted transaction. */
+  async storeFor(storeConfigId: string, tx?: Db): Promise<Store | undefined> {
     if (!/^[1-9]\d{0,14}$/.test(storeConfigId)) return undefined;
-    const description = await this.configs.describe(Number(storeConfigId));
+    const description = await this.configs.describe(Number(storeConfigId), tx);
     return description && this.registry.open(description);
   }
 }

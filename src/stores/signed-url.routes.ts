@@ -83,9 +83,7 @@ export function signedUrlRoutes(stores: StoresCapability): RouteDef[] {
         const contentType = uploadContentType(req, claims);
         const expected = expectedChecksums(req);
         await stores.hooks.beforePut?.(claims.storeConfigId, claims.key);
-        const stored = await store.put(claims.key, req, { ...(contentType ? { contentType } : {}), expected }).catch((err: unknown) => {
-          throw err instanceof ApiError || !(req.destroyed && !req.complete) ? err : badRequest('upload interrupted before the end of the body; nothing was stored');
-        });
+        const stored = await store.put(claims.key, req, { ...(contentType ? { contentType } : {}), expected }).catch(interruptedUpload(req));
         await notifyStored(stores, store, claims, stored);
         res.setHeader('ETag', `"${stored.md5}"`);
         return { key: claims.key, size: stored.size, sha256: stored.sha256, md5: stored.md5 };
@@ -113,7 +111,12 @@ function setObjectHeaders(res: Response, claims: SignedUrlClaims, object: Pick<O
   if (object.etag) res.setHeader('ETag', `"${object.etag}"`);
 }
 
-async function sendBody(object: ObjectStream, res: Response): Promise<void> {
+/** Reports a client that hung up mid-body as such (400), not as whatever the store made of it. */
+export const interruptedUpload = (req: Request) => (err: unknown) => {
+  throw err instanceof ApiError || !(req.destroyed && !req.complete) ? err : badRequest('upload interrupted before the end of the body; nothing was stored');
+};
+
+export async function sendBody(object: ObjectStream, res: Response): Promise<void> {
   try {
     await pipeline(object.body, res);
   } catch (err) {
@@ -131,7 +134,8 @@ function uploadContentType(req: Request, claims: SignedUrlClaims): string | unde
   return claims.contentType ?? sent;
 }
 
-function expectedChecksums(req: Request): ExpectedChecksums {
+/** Checksums the uploader promised in `Content-MD5`, `x-checksum-sha256` or `x-amz-checksum-sha256`. */
+export function expectedChecksums(req: Request): ExpectedChecksums {
   const expected: ExpectedChecksums = {};
   const md5 = req.headers['content-md5'];
   if (typeof md5 === 'string') expected.md5 = parseChecksum(md5, 'md5', ['header', 'content-md5']);

@@ -118,6 +118,18 @@ describe.runIf(python)("AMPLIfy's Python client", () => {
     const db = stored(t);
     expect(await db.media('py-bulk-1')).toBeUndefined();
     expect((await db.media('py-1'))!.metadata).toEqual({ nested: { n: 1, m: { deep: true } }, zip: 'zap' });
-    expect((r.list_media as MediaBody[]).map((m) => m.pid).sort()).toEqual(['py-1', 'py-bulk-1', 'py-bulk-2b', 'py-bulk-3', 'py-renamed']);
+    expect((r.list_media as MediaBody[]).map((m) => m.pid).sort()).toEqual(['py-1', 'py-bulk-1', 'py-bulk-2b', 'py-bulk-3', 'py-renamed', 'py-up', 'py-up-url']);
+  });
+
+  it('uploads and downloads bytes: base64 both ways, and through presigned PUT and GET URLs', async () => {
+    const r = results();
+    expect(r.upload_base64).toEqual({ status: 'READY', presigned_put: null, pid: 'py-up', expires: null });
+    expect(r).toMatchObject({ download_base64_equal: true, download_base64_status: 'READY', upload_presigned_status: 'PENDING', presigned_put_status: 200, presigned_get_equal: true });
+    expect(sent('POST', '/api/upload')[1]).toBe(
+      '{"mediadata": {"pid": "py-up-url", "pid_type": "DEMO", "store_config": {"type": "FilesystemStore", "bucket": "/demobucket", "s3_url": ""}, "identifiers": {}, "metadata": {}, "tags": []}, "base64": ""}',
+    );
+    const db = stored(t);
+    expect(await db.media('py-up')).toMatchObject({ storeStatus: 'READY', size: 10240 });
+    expect(await db.media('py-up-url')).toMatchObject({ storeStatus: 'READY', size: 10240 });
   });
 });

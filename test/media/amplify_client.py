@@ -11,6 +11,7 @@ request bodies come from pydantic 2 models with the field names, types and defau
 Usage: amplify_client.py BASE_URL USERNAME PASSWORD S3_URL S3_ACCESS_KEY S3_SECRET_KEY
 """
 
+import base64
 import json
 import sys
 from typing import Dict, List, Optional, Union
@@ -77,6 +78,11 @@ class MediaSchemaUpdateMetadata(BaseModel):
 
 class MediaSearchSchema(BaseModel):
     tags: list[str]
+
+
+class UploadSchemaInput(BaseModel):
+    mediadata: MediaSchemaCreate
+    base64: Optional[str] = ''
 
 
 # --- the client's request path ---------------------------------------------------------
@@ -193,6 +199,22 @@ def scenario(c: Client, s3_url: str, s3_access: str, s3_secret: str) -> dict:
     out['patch_media_metadata'] = c.request('patch', '/api/media/update/metadata', [c.dump(MediaSchemaUpdateMetadata, pid='py-1', data={'zip': 'zap'})])
     out['delete_media_metadata'] = c.request('delete', '/api/media/update/metadata', [c.dump(MediaSchemaUpdateMetadata, pid='py-1', keys=['egg'])])
     out['final_py_1'] = c.request('get', '/api/media/py-1')
+
+    # file_handler: upload with base64 and download it back; upload without base64, PUT the bytes
+    # to the presigned URL with requests, then download through the presigned GET URL
+    content = bytes(range(256)) * 40
+    out['upload_base64'] = c.request('post', '/api/upload', c.dump(
+        UploadSchemaInput, mediadata=MediaSchemaCreate(pid='py-up', pid_type='DEMO', store_config=StoreConfigSchemaCreate(**fs)),
+        base64=base64.b64encode(content).decode('ascii')))
+    downloaded = c.request('get', '/api/download/py-up')
+    out['download_base64_equal'] = base64.b64decode(downloaded['base64']) == content
+    out['download_base64_status'] = downloaded['mediadata']['store_status']
+    pending = c.request('post', '/api/upload', c.dump(
+        UploadSchemaInput, mediadata=MediaSchemaCreate(pid='py-up-url', pid_type='DEMO', store_config=StoreConfigSchemaCreate(**fs))))
+    out['upload_presigned_status'] = pending['status']
+    out['presigned_put_status'] = requests.put(pending['presigned_put'], data=content).status_code
+    url = c.request('get', '/api/download/url/py-up-url')
+    out['presigned_get_equal'] = requests.get(url['presigned_get']).content == content
 
     # list_media, then the deletes
     out['list_media'] = c.request('get', '/api/media/dump')

@@ -33,6 +33,7 @@ describe('POST /api/media', () => {
       updated: res.body.created,
       created_by: 'uma',
       updated_by: 'uma',
+      fixity: null,
       deletion: null,
     });
     const row = (await db.media('clip-1'))!;
