@@ -13,7 +13,8 @@ import { notFound } from './http/errors.js';
 import { requestLogger } from './http/logging.js';
 import { mediaRouteTables } from './media/setup.js';
 import { defineRoute, mountRoutes, type RouteDef } from './http/routes.js';
-import { createRegistry, generateDocument } from './openapi/document.js';
+import { createRegistry, generateDocument, type OpenApiDocument } from './openapi/document.js';
+import { documentView, documentViews } from './openapi/views.js';
 import { signedUrlRoutes } from './stores/signed-url.routes.js';
 import { tamsRouter, tamsRouteTables } from './tams/tams.router.js';
 import { transferRouteTables } from './transfer/setup.js';
@@ -129,18 +130,23 @@ export function createApp(ctx: AppContext): Express {
   return app;
 }
 
-function mountDocs(api: Router, document: () => object): void {
-  let cached: object | undefined;
+function mountDocs(api: Router, document: () => OpenApiDocument): void {
+  let cached: OpenApiDocument | undefined;
   const getDocument = () => (cached ??= document());
   api.get('/openapi.json', (_req, res) => {
     res.json(getDocument());
   });
-  api.use(
-    '/docs',
-    swaggerUi.serveFiles(undefined, { swaggerOptions: { url: '/api/openapi.json' } }),
-    swaggerUi.setup(undefined, {
-      customSiteTitle: 'Mediastore API',
-      swaggerOptions: { url: '/api/openapi.json', persistAuthorization: true, displayOperationId: true },
-    }),
-  );
+  for (const view of documentViews) {
+    api.get(`/openapi/${view.name}.json`, (_req, res) => {
+      res.json(documentView(getDocument(), view));
+    });
+  }
+  // serveFiles writes swagger-ui-init.js, so it is the one that needs the swaggerOptions.
+  const urls = documentViews.map((view) => ({ url: `/api/openapi/${view.name}.json`, name: view.title }));
+  const options = {
+    customSiteTitle: 'Mediastore API',
+    explorer: true,
+    swaggerOptions: { url: urls[0]!.url, urls, persistAuthorization: true, displayOperationId: true },
+  };
+  api.use('/docs', swaggerUi.serveFiles(undefined, options), swaggerUi.setup(undefined, options));
 }

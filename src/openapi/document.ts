@@ -30,3 +30,5 @@ export function generateDocument(registry: OpenAPIRegistry, version: string) {
     servers: [{ url: '/' }],
   });
 }
+
+export type OpenApiDocument = ReturnType<typeof generateDocument>;

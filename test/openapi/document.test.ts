@@ -39,11 +39,36 @@ describe('GET /api/openapi.json', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('serves Swagger UI at /api/docs pointing at the document', async () => {
+  it('serves Swagger UI at /api/docs with a select of the two views, token kept across them', async () => {
     const page = await t.http.get('/api/docs/');
     expect(page.status).toBe(200);
     expect(page.text).toContain('<title>Mediastore API</title>');
     const init = await t.http.get('/api/docs/swagger-ui-init.js');
-    expect(init.text).toContain('/api/openapi.json');
+    expect(init.text).toMatch(/"urls":\s*\[\s*\{\s*"url":\s*"\/api\/openapi\/api.json",\s*"name":\s*"Mediastore API"\s*\},\s*\{\s*"url":\s*"\/api\/openapi\/tams.json",\s*"name":\s*"TAMS 8.2"/);
+    expect(init.text).toMatch(/"persistAuthorization":\s*true/);
+  });
+});
+
+describe('GET /api/openapi/{api,tams}.json', () => {
+  const operations = (d: typeof doc) => Object.entries(d.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
+
+  it('split the document: together every operation, each once, with the components whole', async () => {
+    const api = (await t.http.get('/api/openapi/api.json').expect(200)).body as typeof doc;
+    const tams = (await t.http.get('/api/openapi/tams.json').expect(200)).body as typeof doc;
+    expect(Object.keys(api.paths).every((path) => !path.startsWith('/tams'))).toBe(true);
+    expect(Object.keys(api.paths)).toEqual(expect.arrayContaining(['/api/login', '/oauth2/token']));
+    expect(Object.keys(tams.paths).length).toBeGreaterThan(0);
+    expect(Object.keys(tams.paths).every((path) => path === '/tams' || path.startsWith('/tams/'))).toBe(true);
+    expect([...operations(api), ...operations(tams)].sort()).toEqual(operations(doc).sort());
+    expect(api.components).toEqual(doc.components);
+    expect(tams.components).toEqual(doc.components);
+  });
+
+  it('keep each view below the 150 rows (tags plus operations) from which Swagger UI virtualises', async () => {
+    for (const name of ['api', 'tams']) {
+      const view = (await t.http.get(`/api/openapi/${name}.json`)).body as typeof doc;
+      const tags = new Set(Object.values(view.paths).flatMap((ops) => Object.values(ops).flatMap((op) => (op as { tags?: string[] }).tags ?? [])));
+      expect(operations(view).length + tags.size, name).toBeLessThan(150);
+    }
   });
 });
