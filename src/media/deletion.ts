@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
-import { ApiError, notFound } from '../http/errors.js';
+import { ApiError, conflict, notFound } from '../http/errors.js';
 import type { Store, StoreResolver } from '../stores/store.js';
 import type { Change } from './change.js';
 import { recordMediaChanges } from './history.service.js';
@@ -31,17 +31,34 @@ const MANY_CHUNK = 500;
  * Deleting bytes that are already gone succeeds (stores' delete is idempotent), so a retry
  * after a crash between the store's delete and the commit simply finishes the job.
  */
+/**
+ * Another capability's reason why a record must not be deleted now (TAMS: segments still use
+ * it as an object), or undefined. Runs in the deletion's transaction with the record locked.
+ */
+export type DeletionGuard = (tx: Db, pid: string) => Promise<string | undefined>;
+
 export class MediaDeletion {
+  private readonly guards: DeletionGuard[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly resolver: StoreResolver,
     private readonly logger: Logger,
   ) {}
 
+  /** Deletions that a guard objects to are refused with 409 and change nothing. */
+  guardWith(guard: DeletionGuard): void {
+    this.guards.push(guard);
+  }
+
   async remove(change: Change, pid: string): Promise<void> {
     const marked = await this.db.transaction(async (tx) => {
       const current = await repo.findByPid(tx, pid, 'update');
       if (!current) throw notFound(`media ${pid} not found`);
+      for (const guard of this.guards) {
+        const objection = await guard(tx, pid);
+        if (objection) throw conflict(objection);
+      }
       const { media: m } = current;
       if (m.storeStatus !== 'READY') {
         await repo.deleteMedia(tx, m.id);

@@ -73,6 +73,7 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
   const deletions = createDeleteRequests(config, db, media.deletion, logger, (tx, actor, id) => flows.removeEmptied(tx, actor, id));
   const segments = new SegmentsService(db, backends, deletions.service, { presignSeconds });
   const flows = new FlowsService(db, sources, { ...segments.content, deleteAll: deletions.service.deleteFlowContent });
+  media.deletion.guardWith(segments.deletionGuard);
   const webhooks = createWebhooks(config, db, { sequencer: deps.sequencer, logger, shapeSegments: segments.shapeEvent });
   return {
     service: new ServiceInfoService(db, {

@@ -259,6 +259,29 @@ describe('DELETE /tams/flows/{id}/segments', () => {
   });
 });
 
+describe('media records used as TAMS objects', () => {
+  it('are not deleted through /api while segments use them (409, record and bytes kept); once the segments go they are', async () => {
+    const flowId = await newFlow();
+    const [object] = await allocate(api, flowId);
+    await upload(object!, Buffer.from('segment bytes'));
+    expect((await api.post(`/flows/${flowId}/segments`, { object_id: object!.object_id, timerange: '[0:0_1:0)' })).status).toBe(201);
+    const auth = { authorization: `Bearer ${t.adminToken}` };
+    const pid = encodeURIComponent(object!.object_id);
+
+    const refused = await t.http.delete(`/api/media/${pid}`).set(auth);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain(flowId);
+    expect(await mediaRow(object!.object_id)).toMatchObject({ storeStatus: 'READY', deleteRequested: null });
+    const [segment] = (await segmentsOf(flowId)).body;
+    expect((await download(segment.get_urls[0].url)).toString()).toBe('segment bytes');
+    const bulk = await t.http.post('/api/media/delete').set(auth).send([object!.object_id]);
+    expect(bulk.body.failures.map((f: { pid: string }) => f.pid)).toEqual([object!.object_id]);
+
+    expect((await api.delete(`/flows/${flowId}/segments`)).status).toBe(204);
+    expect(await mediaRow(object!.object_id)).toBeUndefined();
+  });
+});
+
 describe('read-only flows', () => {
   it('refuse segment registration, deletion and storage with 403', async () => {
     const flowId = await newFlow();

@@ -216,6 +216,12 @@ export async function objectLocations(db: Db, ids: string[]): Promise<Map<string
 
 // ---- deletion ------------------------------------------------------------------------------
 
+/** Up to `limit` flows whose segments use the object, when it is a registered TAMS object. */
+export async function flowsUsingObject(db: Db, objectId: string, limit: number): Promise<string[]> {
+  const result = await db.execute(sql`select distinct ${s.flowId} as flow_id from ${s} where ${s.objectId} = ${objectId} limit ${limit}`);
+  return rowsOf<{ flow_id: string }>(result).map((r) => r.flow_id);
+}
+
 // ---- objects -------------------------------------------------------------------------------
 
 export interface ObjectRow {

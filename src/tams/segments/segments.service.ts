@@ -179,6 +179,17 @@ export class SegmentsService {
     await recordEvents(tx, [segmentsEvent(change, await repo.eventFilterOf(tx, flowId), actor, event)]);
   }
 
+  /**
+   * Media records that segments use as objects are not deleted through /api: their bytes would
+   * vanish under the flows. Deleting the segments releases them.
+   */
+  readonly deletionGuard = async (tx: Db, pid: string): Promise<string | undefined> => {
+    const flows = await repo.flowsUsingObject(tx, pid, 4);
+    if (!flows.length) return undefined;
+    const named = flows.slice(0, 3).join(', ') + (flows.length > 3 ? ', ...' : '');
+    return `media ${pid} is a TAMS object used by segments of flow(s) ${named}; delete those segments first`;
+  };
+
   // ---- flows ---------------------------------------------------------------------------
 
   /** What flows need from segments (GET /flows?timerange=, include_timerange, DELETE). */
