@@ -85,7 +85,9 @@ export async function run(): Promise<void> {
 
     const started = Date.now();
     const minutes: Minute[] = [];
-    const minute = () => (minutes[Math.floor((Date.now() - started) / 60_000)] ??= { latencies: [], errors: 0, rssKb: 0 });
+    // Requests still in flight at the end count in the last minute, not in a minute of their own.
+    const lastMinute = Math.ceil(SECONDS / 60) - 1;
+    const minute = () => (minutes[Math.min(Math.floor((Date.now() - started) / 60_000), lastMinute)] ??= { latencies: [], errors: 0, rssKb: 0 });
     const sampler = setInterval(() => {
       const m = minute();
       m.rssKb = Math.max(m.rssKb, rssKb(server.child.pid!));
