@@ -1,3 +1,9 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+/** Names this process's holder of leases (host, pid, random), unique across replicas and restarts. */
+export const leaseOwnerId = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
 /**
  * A background worker's loop: `start` runs `loop()` (once at a time), `stop` asks it to end
  * and waits until it has; `sleep` pauses it until the time has passed, `wake` is called (new

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { BackgroundWorker } from '../context.js';
 import type { Db } from '../db/client.js';
 import { Backoff } from './backoff.js';
+import { leaseOwnerId } from './loop-worker.js';
 import * as consumers from './consumers.repo.js';
 import type { EventRecord } from './event-message.js';
 import { eventsAfter } from './events.repo.js';
@@ -51,7 +50,7 @@ export const DEFAULT_BATCH_SIZE = 1_000;
  */
 export class OutboxConsumer implements BackgroundWorker {
   readonly name: string;
-  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly owner = leaseOwnerId();
   private readonly batchSize: number;
   private readonly pollMs: number;
   private readonly leaseMs: number;

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { LoopWorker } from '../../events/loop-worker.js';
+import { leaseOwnerId, LoopWorker } from '../../events/loop-worker.js';
 import type { BackgroundWorker } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import { transactionWithRetry } from '../../db/transaction.js';
@@ -44,7 +42,7 @@ type Step = { finished: boolean; actor: string; released: string[] };
  */
 export class DeleteRequestWorker extends LoopWorker implements BackgroundWorker {
   readonly name = 'tams delete requests';
-  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly owner = leaseOwnerId();
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly maxFailures: number;

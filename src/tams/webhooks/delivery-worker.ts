@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { LoopWorker } from '../../events/loop-worker.js';
+import { leaseOwnerId, LoopWorker } from '../../events/loop-worker.js';
 import type { BackgroundWorker } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import { Backoff, backoffDelay } from '../../events/backoff.js';
@@ -46,7 +44,7 @@ type Outcome = { ok: true } | { ok: false; reason: string };
  */
 export class WebhookDeliveryWorker extends LoopWorker implements BackgroundWorker {
   readonly name = 'webhook delivery';
-  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly owner = leaseOwnerId();
   /** Long enough for the POST and the bookkeeping around it; a crashed holder's rows are sent again after it. */
   private readonly leaseMs: number;
   private readonly pollMs: number;
