@@ -87,7 +87,11 @@ export function fromSchema(schema: ZodType | undefined): fc.Arbitrary<unknown> {
 
 /** Schema-shaped values, the same with one member made hostile, or hostile outright. */
 export function fuzzValue(schema: ZodType | undefined): fc.Arbitrary<unknown> {
-  const shaped = fromSchema(schema);
+  return withHostile(fromSchema(schema));
+}
+
+/** `shaped` values, the same with one member (or an extra `../x` member) made hostile, or hostile outright. */
+export function withHostile(shaped: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   const poisoned = fc.tuple(shaped, hostile, fc.nat(), fc.boolean()).map(([value, bad, i, extraKey]) => {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad;
     const keys = Object.keys(value);

@@ -1,9 +1,9 @@
-import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ZodObject } from 'zod';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { encode, fuzzValue, rawSegment } from './arbitraries.js';
+import { sendRaw, type Transport } from './raw-request.js';
 import { operations, type Operation } from './routes.js';
 import { snapshot } from './snapshot.js';
 
@@ -24,46 +24,6 @@ beforeAll(async () => {
   t = await createTestApp({ env: { LOGIN_RATE_LIMIT: '1000000', JSON_BODY_LIMIT: '2mb' } });
 });
 afterAll(() => t?.close());
-
-interface Answer {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
-type Transport = 'json' | 'wrong-type' | 'truncated' | 'invalid-utf8' | 'none' | 'form';
-
-/** Exactly these bytes, with this path: no client library between the case and the wire. */
-function send(method: string, path: string, transport: Transport, body: unknown, token: string): Promise<Answer> {
-  let payload: Buffer | undefined;
-  let contentType: string | undefined;
-  const json = JSON.stringify(body) ?? 'null';
-  switch (transport) {
-    case 'json': payload = Buffer.from(json); contentType = 'application/json'; break;
-    case 'wrong-type': payload = Buffer.from(json); contentType = 'text/plain'; break;
-    case 'truncated': payload = Buffer.from(json.slice(0, Math.max(1, Math.floor(json.length / 2)))); contentType = 'application/json'; break;
-    case 'invalid-utf8': payload = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}')]); contentType = 'application/json'; break;
-    case 'form': payload = Buffer.from(`grant_type=${encode(String(json))}&client_id=%FF&scope=`); contentType = 'application/x-www-form-urlencoded'; break;
-    case 'none': break;
-  }
-  return new Promise((resolve, reject) => {
-    const url = new URL(t.baseUrl);
-    const req = httpRequest(
-      {
-        host: url.hostname, port: url.port, method: method.toUpperCase(), path,
-        headers: { Authorization: `Bearer ${token}`, ...(contentType ? { 'Content-Type': contentType, 'Content-Length': payload!.length } : {}) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.setTimeout(15_000, () => req.destroy(new Error(`${method} ${path}: no answer within 15 s`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
 
 function caseFor(op: Operation) {
   const params = fc.array(rawSegment, { minLength: 4, maxLength: 4 });
@@ -101,7 +61,7 @@ describe('schema-driven fuzzing of every route', () => {
           const writes = op.method !== 'get' && op.method !== 'head';
           const before = writes ? await snapshot(t.db()) : undefined;
           const hasBody = (op.route.body !== undefined || op.route.rawBody !== undefined) && op.method !== 'get' && op.method !== 'head';
-          const res = await send(op.method, path, hasBody ? transport : 'none', body, t.adminToken);
+          const res = await sendRaw(t.baseUrl, op.method, path, hasBody ? transport : 'none', body, t.adminToken);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           const where = `${op.name} → ${path.slice(0, 200)} [${transport}]: ${res.status} ${res.body.slice(0, 300)}`;
           if (res.status >= 500) throw new Error(`server error: ${where}`);

@@ -1,3 +1,5 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { rowsOf } from '../../src/db/rows.js';
@@ -13,4 +15,14 @@ export async function snapshot(db: Db): Promise<Record<string, string>> {
   );
   const rows = rowsOf<{ name: string; digest: string }>(await db.execute(sql.join(parts, sql` union all `)));
   return Object.fromEntries(rows.map((r) => [r.name, r.digest]));
+}
+
+/** Every file under a store's root with its size: equal listings before and after prove no bytes were written or removed. */
+export async function storeFiles(root: string): Promise<string[]> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  const files = entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return (await Promise.all(files.map(async (f) => `${path.relative(root, f)}:${(await stat(f)).size}`))).sort();
 }
