@@ -9,6 +9,7 @@ import type { SegmentEraser } from './deletion/segment-eraser.js';
 import { createDeleteRequests } from './deletion/setup.js';
 import type { MediaCapability } from '../media/setup.js';
 import { FlowsService } from './flows/flows.service.js';
+import { InstancesService } from './objects/instances.service.js';
 import { ObjectsService } from './objects/objects.service.js';
 import { ProfilesService } from './profiles/profiles.service.js';
 import { SegmentsService } from './segments/segments.service.js';
@@ -31,6 +32,8 @@ export interface TamsCapability {
   /** The storage backends (store configs) and the default one. */
   backends: TamsStorage;
   objects: ObjectsService;
+  /** POST/DELETE /objects/{id}/instances. */
+  instances: InstancesService;
   deleteRequests: DeleteRequestsService;
   /** Deletes segments and releases their objects (DELETE of flows and of segments, delete requests). */
   segmentEraser: SegmentEraser;
@@ -89,6 +92,7 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     storage: new StorageService(db, backends, media.media, media.storeConfigs, config.tams.minObjectTimeoutSeconds),
     backends,
     objects: new ObjectsService(db, backends, presignSeconds),
+    instances: new InstancesService(db, backends, media.storeConfigs, logger.child({ component: 'tams-objects' })),
     webhooks: webhooks.service,
     deleteRequests: deletions.service,
     segmentEraser: deletions.eraser,
