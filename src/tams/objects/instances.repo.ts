@@ -122,15 +122,22 @@ export async function claimOrphans(db: Db, staleMs: number, limit: number): Prom
 }
 
 /**
- * Media records TAMS allocated (`POST /flows/{id}/storage`) longer than `olderThanSeconds` ago that
- * no segment registered, oldest first.
+ * Marks for deletion (as MediaDeletion's first step does) up to `limit` media records TAMS
+ * allocated (`POST /flows/{id}/storage`) more than `olderThanSeconds` ago that no segment
+ * registered, oldest first; returns their pids. The rows are locked first (skipping those another
+ * replica or a registration holds) and checked again in a second statement, which sees a
+ * registration that committed meanwhile; a marked record can no longer be registered.
  */
-export async function expiredAllocations(db: Db, olderThanSeconds: number, limit: number): Promise<string[]> {
-  const result = await db.execute(sql`
-    select ${m.pid} as pid from ${m}
-    where ${m.pidType} = ${TAMS_OBJECT_PID_TYPE} and ${m.deleteRequested} is null
+export async function markExpiredAllocations(db: Db, olderThanSeconds: number, limit: number, actor: string, reason: string): Promise<string[]> {
+  const expired = sql`${m.pidType} = ${TAMS_OBJECT_PID_TYPE} and ${m.deleteRequested} is null
       and ${m.created} < now() - make_interval(secs => ${olderThanSeconds}::float8)
-      and not exists (select 1 from ${o} where ${o.id} = ${m.pid})
-    order by ${m.id} limit ${limit}`);
-  return rowsOf<{ pid: string }>(result).map((r) => r.pid);
+      and not exists (select 1 from ${o} where ${o.id} = ${m.pid})`;
+  const locked = rowsOf<{ id: number }>(await db.execute(sql`select ${m.id} as id from ${m} where ${expired} order by ${m.id} limit ${limit} for update skip locked`));
+  if (!locked.length) return [];
+  const ids = JSON.stringify(locked.map((r) => Number(r.id)));
+  const marked = await db.execute(sql`
+    update ${m} set delete_requested = now(), delete_requested_by = ${actor}, delete_reason = ${reason}
+    where ${m.id} = any(array(select jsonb_array_elements_text(${ids}::jsonb)::int8)) and ${expired}
+    returning ${m.pid} as pid`);
+  return rowsOf<{ pid: string }>(marked).map((r) => r.pid);
 }
