@@ -14,3 +14,4 @@ export * from '../tams/webhooks/webhooks.tables.js';
 export * from '../tams/segments/segments.tables.js';
 export * from '../tams/deletion/delete-requests.tables.js';
 export * from '../transfer/fixity.tables.js';
+export * from '../tams/objects/instances.tables.js';

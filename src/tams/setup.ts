@@ -9,6 +9,8 @@ import type { SegmentEraser } from './deletion/segment-eraser.js';
 import { createDeleteRequests } from './deletion/setup.js';
 import type { MediaCapability } from '../media/setup.js';
 import { FlowsService } from './flows/flows.service.js';
+import { TamsHousekeeping } from './objects/housekeeping.js';
+import { InstancesService } from './objects/instances.service.js';
 import { ObjectsService } from './objects/objects.service.js';
 import { ProfilesService } from './profiles/profiles.service.js';
 import { SegmentsService } from './segments/segments.service.js';
@@ -31,6 +33,10 @@ export interface TamsCapability {
   /** The storage backends (store configs) and the default one. */
   backends: TamsStorage;
   objects: ObjectsService;
+  /** POST/DELETE /objects/{id}/instances. */
+  instances: InstancesService;
+  /** Reclaims allocated objects never registered; deletes the bytes of detached object copies. */
+  housekeeping: TamsHousekeeping;
   deleteRequests: DeleteRequestsService;
   /** Deletes segments and releases their objects (DELETE of flows and of segments, delete requests). */
   segmentEraser: SegmentEraser;
@@ -74,6 +80,15 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
   const segments = new SegmentsService(db, backends, deletions.service, { presignSeconds });
   const flows = new FlowsService(db, sources, { ...segments.content, deleteAll: deletions.service.deleteFlowContent });
   media.deletion.guardWith(segments.deletionGuard);
+  const instances = new InstancesService(db, backends, media.storeConfigs, logger.child({ component: 'tams-objects' }));
+  const housekeeping = new TamsHousekeeping({
+    db,
+    deletion: media.deletion,
+    instances,
+    logger: logger.child({ component: 'tams-housekeeping' }),
+    reclaimSeconds: config.tams.objectReclaimSeconds,
+    pollMs: config.tams.housekeepingIntervalSeconds * 1000,
+  });
   const webhooks = createWebhooks(config, db, { sequencer: deps.sequencer, logger, shapeSegments: segments.shapeEvent });
   return {
     service: new ServiceInfoService(db, {
@@ -89,9 +104,11 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     storage: new StorageService(db, backends, media.media, media.storeConfigs, config.tams.minObjectTimeoutSeconds),
     backends,
     objects: new ObjectsService(db, backends, presignSeconds),
+    instances,
+    housekeeping,
     webhooks: webhooks.service,
     deleteRequests: deletions.service,
     segmentEraser: deletions.eraser,
-    workers: [...webhooks.workers, deletions.worker],
+    workers: [...webhooks.workers, deletions.worker, housekeeping],
   };
 }

@@ -31,7 +31,7 @@ export function tamsRouteTables(tams: TamsCapability, publicUrl: string): RouteD
     ...flowsRoutes(tams.flows, publicUrl),
     ...segmentsRoutes(tams.segments, publicUrl),
     ...storageRoutes(tams.storage, tams.backends, publicUrl),
-    ...objectsRoutes(tams.objects, publicUrl),
+    ...objectsRoutes(tams.objects, tams.instances, publicUrl),
     ...webhooksRoutes(tams.webhooks, publicUrl),
     ...deleteRequestsRoutes(tams.deleteRequests, publicUrl),
   );

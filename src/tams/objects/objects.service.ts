@@ -40,6 +40,7 @@ export class ObjectsService {
       storeConfigId: Number(object.store_config_id),
       storeKey: object.store_key,
       contentType: object.content_type,
+      copies: object.copies,
       uncontrolled: object.uncontrolled_urls,
     });
     const doc: ObjectDoc = {

@@ -7,8 +7,9 @@ import type { UncontrolledUrl } from './segments.tables.js';
 /**
  * `get_urls` of objects (GET segments, GET /objects/{id}, segment webhook events): the
  * controlled URL of the store holding the bytes (a presigned S3 GET or a signed local URL, so
- * no credentials are needed), then the uncontrolled URLs registered with segments, filtered
- * as the spec's URL parameters say.
+ * no credentials are needed), then those of its controlled copies in other backends, then the
+ * uncontrolled URLs (registered with segments or as instances), filtered as the spec's URL
+ * parameters say.
  */
 
 /** The spec's URL filters as query parameters (shared by segments and objects). */
@@ -40,11 +41,19 @@ export interface UrlOptions {
   'storage_backend_tag_exists.{name}'?: [string, boolean][];
 }
 
+/** A controlled copy of an object in another backend (`tams_object_instances`), as the repo's `copies` column gives it. */
+export interface ObjectCopy {
+  store_config_id: number | string;
+  store_key: string;
+}
+
 /** Where an object's bytes are. */
 export interface ObjectLocation {
   storeConfigId: number;
   storeKey: string;
   contentType: string | null;
+  /** Controlled copies besides the record's own location (POST /objects/{id}/instances). */
+  copies?: ObjectCopy[] | undefined;
   uncontrolled: UncontrolledUrl[];
 }
 
@@ -77,12 +86,14 @@ export class GetUrlBuilder {
     const o = this.options;
     if (this.none) return [];
     const out: GetUrl[] = [];
-    const backend = await this.backend(location.storeConfigId);
     const labelOk = (label: string) => o.accept_get_urls === undefined || o.accept_get_urls.includes(label);
     const storageOk = (id: string | undefined) => !o.accept_storage_ids?.length || (id !== undefined && o.accept_storage_ids.includes(id));
-    if (labelOk(backend.label) && storageOk(backend.id) && o.presigned !== false && backendMatches(backend, o)) {
-      const store = await this.store(location.storeConfigId);
-      const signed = await store.presignGet(location.storeKey, {
+    const controlled = [{ pk: location.storeConfigId, key: location.storeKey }, ...(location.copies ?? []).map((c) => ({ pk: Number(c.store_config_id), key: c.store_key }))];
+    for (const { pk, key } of controlled) {
+      const backend = await this.backend(pk);
+      if (!(labelOk(backend.label) && storageOk(backend.id) && o.presigned !== false && backendMatches(backend, o))) continue;
+      const store = await this.store(pk);
+      const signed = await store.presignGet(key, {
         expiresInSeconds: this.presignSeconds,
         ...(location.contentType ? { contentType: location.contentType } : {}),
       });

@@ -7,6 +7,8 @@ import { flowCollectedBy, outerFlowId, sourceCollectedBy } from '../flows/collec
 import { tamsFlows } from '../flows/flows.tables.js';
 import type { SortOrder } from '../http/paging.js';
 import type { Int8Bounds } from '../timerange.js';
+import { tamsObjectInstances } from '../objects/instances.tables.js';
+import type { ObjectCopy } from './get-urls.js';
 import { tamsObjects, tamsSegments, type UncontrolledUrl } from './segments.tables.js';
 
 /** `(select ...)` of the given strings, as one JSON parameter (drizzle would expand an array into a list of parameters). */
@@ -169,6 +171,7 @@ export interface SegmentRow {
   store_config_id: string | number;
   store_key: string;
   content_type: string | null;
+  copies: ObjectCopy[];
 }
 
 /** Time order (segments never overlap, so their start orders them), keyed by the start in ns. */
@@ -179,11 +182,15 @@ export const segmentOrder: SortOrder<SegmentRow> = {
   keyOf: (row) => [row.lo],
 };
 
+/** The object's ready controlled copies (`ObjectCopy[]`, oldest first), for get_urls. */
+const copiesColumn = sql`coalesce((select jsonb_agg(jsonb_build_object('store_config_id', ci.store_config_id, 'store_key', ci.store_key) order by ci.id)
+  from ${tamsObjectInstances} ci where ci.object_id = ${o.id} and ci.ready), '[]'::jsonb) as copies`;
+
 const segmentColumns = sql`
   lower(${s.range})::text as lo, ${s.timerange} as timerange, ${s.objectId} as object_id,
   ${s.tsOffset}::text as ts_offset, ${s.lastDuration}::text as last_duration, ${s.sampleOffset} as sample_offset, ${s.sampleCount} as sample_count,
   ${o.timerange} as object_timerange, ${o.keyFrameCount} as key_frame_count, ${o.uncontrolledUrls} as uncontrolled_urls,
-  ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key, coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type`;
+  ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key, coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type, ${copiesColumn}`;
 
 export async function selectSegments(db: Db, where: SQL[], orderBy: SQL[], limit: number): Promise<SegmentRow[]> {
   const result = await db.execute(sql`
@@ -209,7 +216,7 @@ export async function objectLocations(db: Db, ids: string[]): Promise<Map<string
   if (!ids.length) return new Map();
   const result = await db.execute(sql`
     select ${o.id} as id, ${o.timerange} as object_timerange, ${o.keyFrameCount} as key_frame_count, ${o.uncontrolledUrls} as uncontrolled_urls,
-      ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key, coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type
+      ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key, coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type, ${copiesColumn}
     from ${o} join ${m} on ${m.pid} = ${o.id} where ${o.id} in ${textList(ids)}`);
   return new Map(rowsOf<SegmentRow & { id: string }>(result).map(({ id, ...rest }) => [id, rest]));
 }
@@ -233,13 +240,14 @@ export interface ObjectRow {
   store_config_id: string | number;
   store_key: string;
   content_type: string | null;
+  copies: ObjectCopy[];
 }
 
 export async function findObject(db: Db, id: string): Promise<ObjectRow | undefined> {
   const result = await db.execute(sql`
     select ${o.id} as id, ${o.firstFlowId} as first_flow_id, ${o.timerange} as timerange, ${o.keyFrameCount} as key_frame_count,
       ${o.uncontrolledUrls} as uncontrolled_urls, ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key,
-      coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type
+      coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type, ${copiesColumn}
     from ${o} join ${m} on ${m.pid} = ${o.id} where ${o.id} = ${id}`);
   return rowsOf<ObjectRow>(result)[0];
 }

@@ -164,7 +164,7 @@ export class SegmentsService {
       sample_count: row.sample_count === null ? undefined : Number(row.sample_count),
       key_frame_count: row.key_frame_count ?? undefined,
     }) as SegmentDoc;
-    const getUrls = await urls.urls({ storeConfigId: Number(row.store_config_id), storeKey: row.store_key, contentType: row.content_type, uncontrolled: row.uncontrolled_urls });
+    const getUrls = await urls.urls({ storeConfigId: Number(row.store_config_id), storeKey: row.store_key, contentType: row.content_type, copies: row.copies, uncontrolled: row.uncontrolled_urls });
     return { ...doc, get_urls: getUrls };
   }
 
@@ -224,7 +224,7 @@ export class SegmentsService {
         const where = locations.get(String(segment.object_id));
         // An object deleted since: the segment without URLs.
         if (!where) return rest;
-        const shaped: Record<string, unknown> = { ...rest, get_urls: await urls.urls({ storeConfigId: Number(where.store_config_id), storeKey: where.store_key, contentType: where.content_type, uncontrolled: where.uncontrolled_urls }) };
+        const shaped: Record<string, unknown> = { ...rest, get_urls: await urls.urls({ storeConfigId: Number(where.store_config_id), storeKey: where.store_key, contentType: where.content_type, copies: where.copies, uncontrolled: where.uncontrolled_urls }) };
         if (options.include_object_timerange) shaped.object_timerange = where.object_timerange;
         if (where.key_frame_count !== null && shaped.key_frame_count === undefined) shaped.key_frame_count = where.key_frame_count;
         return shaped;
