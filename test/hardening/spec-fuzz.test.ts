@@ -76,7 +76,7 @@ function caseFor(op: SpecWrite) {
 
 describe('fuzzing of the TAMS writes from the spec schemas', () => {
   for (const caller of ['admin', 'user'] as const) {
-    test(`as ${caller}: success or a 4xx JSON error, and rejected writes change nothing (${RUNS} cases per operation)`, { timeout: 300_000 }, async () => {
+    test(`as ${caller}: success or a 4xx JSON error, and rejected writes change nothing (${RUNS} cases per operation)`, { timeout: Math.max(300_000, RUNS * 10_000) }, async () => {
       const token = caller === 'admin' ? t.adminToken : userToken;
       const ops = specWrites();
       expect(ops.map((o) => `${o.method} ${o.template}`)).toEqual(expect.arrayContaining(['put /flows/{flowId}', 'post /flows/{flowId}/segments', 'post /service/webhooks', 'post /flows/{flowId}/storage', 'put /sources/{sourceId}/label', 'put /flows/{flowId}/tags/{name}']));
