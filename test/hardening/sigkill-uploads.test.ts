@@ -78,7 +78,7 @@ describe.skipIf(!bin)('SIGKILL during uploads and a flow deletion', () => {
     const storeRoot = path.join(dataDir, 'stores');
     const env = {
       PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn', FILESYSTEM_STORE_ROOT: storeRoot,
-      SUPERUSER_USERNAME: 'admin', SUPERUSER_PASSWORD: 'admin-password-kill', TAMS_INLINE_DELETE_LIMIT: '10', TAMS_DELETE_BATCH_SIZE: '40',
+      SUPERUSER_USERNAME: 'admin', SUPERUSER_PASSWORD: 'admin-password-kill', TAMS_INLINE_DELETE_LIMIT: '10', TAMS_DELETE_BATCH_SIZE: '2',
     };
     const start = async () => {
       const server = startServerProcess(env);
@@ -127,15 +127,19 @@ describe.skipIf(!bin)('SIGKILL during uploads and a flow deletion', () => {
     await until('temp files of the filesystem uploads', () => temps().length === 2);
     await until('12 MiB sent to each S3 upload', () => uploads.slice(2).every((u) => u.sent() >= 12 * 1024 * 1024));
 
+    // Watched in the database (not through the busy server) so that the kill comes right after the first batches.
+    const watcher = new pg.Client({ connectionString: db.url });
+    await watcher.connect();
     const deletion = await call('DELETE', `/tams/flows/${flowId}`);
     expect(deletion.status).toBe(202);
     const requestId = deletion.body.id as string;
     let atKill: Record<string, unknown> = {};
     await until('the delete request half done', async () => {
-      atKill = (await call('GET', `/tams/flow-delete-requests/${requestId}`)).body;
+      atKill = (await watcher.query('select status, timerange_remaining from tams_delete_requests where id = $1', [requestId])).rows[0] as Record<string, unknown>;
       return atKill.timerange_remaining !== '_';
     });
     first.child.kill('SIGKILL');
+    await watcher.end();
     await first.exited;
     for (const u of uploads) u.req.destroy();
     expect(atKill.status, `the delete request finished before the kill: ${JSON.stringify(atKill)}`).not.toBe('done');
