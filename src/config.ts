@@ -118,6 +118,7 @@ const envSchema = z.object({
   PUBLIC_URL: url('http(s)://'),
   FILESYSTEM_STORE_ROOT: optionalString,
   DICT_STORE_MAX_BYTES: byteSize(256 * 1024 ** 2),
+  S3_RESPONSE_TIMEOUT_MS: int(30_000, 100),
   AMQP_URL: url('amqp://'),
   AMQP_EXCHANGE: z.string().min(1).default('mediastore'),
   EVENTS_RETENTION_DAYS: int(7, 0),
@@ -168,6 +169,8 @@ export interface Config {
   filesystemStoreRoot: string;
   /** Bytes all DictStore (in-memory) buckets of the process may hold together. */
   dictStoreMaxBytes: number;
+  /** How long an S3 request may wait for the response to begin (a silent endpoint must not hold a request forever). */
+  s3ResponseTimeoutMs: number;
   amqpUrl: string | undefined;
   amqpExchange: string;
   /** Days events stay readable in the feed (longer while a live consumer has not delivered them). */
@@ -300,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     filesystemStoreRoot: path.resolve(e.FILESYSTEM_STORE_ROOT ?? path.join(dataDir, 'stores')),
     dictStoreMaxBytes: e.DICT_STORE_MAX_BYTES,
+    s3ResponseTimeoutMs: e.S3_RESPONSE_TIMEOUT_MS,
     amqpUrl: e.AMQP_URL,
     amqpExchange: e.AMQP_EXCHANGE,
     eventsRetentionDays: e.EVENTS_RETENTION_DAYS,

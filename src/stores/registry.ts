@@ -21,6 +21,8 @@ export interface StoreRegistryOptions {
   filesystemRoot: string;
   signer: UrlSigner;
   memory: MemoryBuckets;
+  /** See createS3Client. */
+  s3ResponseTimeoutMs?: number;
 }
 
 const STORE_TYPES: readonly StoreType[] = ['BucketStore', 'FilesystemStore', 'DictStore'];
@@ -74,7 +76,7 @@ export class StoreRegistry implements StoreResolver {
   private clientFor(connection: S3Connection): S3Client {
     const key = digest([connection.url, connection.accessKey, connection.secretKey, connection.region, connection.forcePathStyle]);
     let client = this.#clients.get(key);
-    if (!client) this.#clients.set(key, (client = createS3Client(connection)));
+    if (!client) this.#clients.set(key, (client = createS3Client(connection, { responseTimeoutMs: this.options.s3ResponseTimeoutMs })));
     return client;
   }
 }

@@ -38,7 +38,17 @@ export interface S3Connection {
   forcePathStyle?: boolean;
 }
 
-export function createS3Client(connection: S3Connection): S3Client {
+export interface S3ClientOptions {
+  /**
+   * How long a request may wait for the response to begin, its body sent (default 30 s). An
+   * endpoint that accepts connections and never answers would otherwise hold the request, and
+   * the client's, forever. The response body is not limited: downloads may be paused for a long
+   * time by a slow client.
+   */
+  responseTimeoutMs?: number | undefined;
+}
+
+export function createS3Client(connection: S3Connection, options: S3ClientOptions = {}): S3Client {
   return new S3Client({
     endpoint: connection.url,
     region: connection.region ?? 'us-east-1',
@@ -48,9 +58,9 @@ export function createS3Client(connection: S3Connection): S3Client {
     // MinIO/Ceph); we verify SHA-256 and MD5 ourselves.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // Fail fast on an unreachable endpoint; no overall request timeout, as downloads may be
-    // paused for a long time by a slow client.
-    requestHandler: { connectionTimeout: 5_000 },
+    // Fail fast on an unreachable endpoint, and on one that never answers: smithy's requestTimeout
+    // runs until the response headers arrive (then it is cleared), so it does not cut downloads.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: options.responseTimeoutMs ?? 30_000, throwOnRequestTimeout: true },
   });
 }
 

@@ -41,6 +41,7 @@ export function createStores(config: Config, logger: Logger): StoresCapability {
     filesystemRoot: config.filesystemStoreRoot,
     signer,
     memory: new MemoryBuckets(new MemoryBudget(config.dictStoreMaxBytes)),
+    s3ResponseTimeoutMs: config.s3ResponseTimeoutMs,
   });
   return {
     registry,

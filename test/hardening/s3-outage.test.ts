@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -74,7 +75,7 @@ const s3 = new RestartableS3(await freePort());
 const STORE = () => ({ type: 'BucketStore', bucket: 'media', s3_url: s3.url });
 
 useMediaApp(
-  { types: { DEMO: '' }, env: { BASE64_UPLOAD_LIMIT: '1mb', TAMS_STORE_TYPE: 'BucketStore', TAMS_STORE_BUCKET: 'tams', TAMS_STORE_S3_URL: s3.url } },
+  { types: { DEMO: '' }, env: { BASE64_UPLOAD_LIMIT: '1mb', S3_RESPONSE_TIMEOUT_MS: '1000', TAMS_STORE_TYPE: 'BucketStore', TAMS_STORE_BUCKET: 'tams', TAMS_STORE_S3_URL: s3.url } },
   (x) => ((m = x), (api = x.admin)),
 );
 beforeAll(async () => {
@@ -179,6 +180,19 @@ describe('S3 unreachable', () => {
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body).toMatchObject({ store_status: 'READY', size: 64 });
   });
+
+  test('the response timeout (1 s here) does not cut a download whose reader pauses longer', { timeout: 60_000 }, async () => {
+    const big = bytes(12 * 1024 * 1024, 8);
+    expect((await api.post('/api/media', { pid: 'big', pid_type: 'DEMO', store_config: STORE() })).status).toBe(200);
+    expect((await putContent('big', big)).status).toBe(200);
+    const res = await fetch(`${m.t.baseUrl}/api/media/big/content`, { headers: api.auth });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const chunks: Uint8Array[] = [(await reader.read()).value!];
+    await new Promise((r) => setTimeout(r, 2_500));
+    for (let c = await reader.read(); !c.done; c = await reader.read()) chunks.push(c.value);
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(big));
+  });
 });
 
 describe('S3 answering errors', () => {
@@ -205,4 +219,34 @@ describe('S3 answering errors', () => {
       }
     });
   }
+});
+
+describe('S3 that accepts connections and never answers', () => {
+  test('uploads, completion and downloads answer 502 JSON within the response timeout, nothing is written', { timeout: 60_000 }, async () => {
+    const sockets = new Set<Socket>();
+    const silent = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.resume(); // reads the requests, answers none
+    });
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      expect((await api.post('/api/s3cfg', { url, ...keys() })).status).toBe(200);
+      const store = { type: 'BucketStore', bucket: 'media', s3_url: url };
+      expect((await api.post('/api/media', { pid: 'silent', pid_type: 'DEMO', store_config: store })).status).toBe(200);
+      const before = await snapshot(m.t.db());
+      const started = Date.now();
+      const what = /cannot reach the S3 endpoint \((ETIMEDOUT|TimeoutError)\)/;
+      expectS3Failure(await api.post('/api/upload', { mediadata: { pid: 'silent-b64', pid_type: 'DEMO', store_config: store }, base64: 'AAAA' }), what);
+      expectS3Failure(await m.t.http.put('/api/media/silent/content').set(api.auth).set('Content-Type', 'application/octet-stream').send(bytes(300, 7)), what);
+      expectS3Failure(await api.post('/api/upload/silent/complete'), what);
+      // Three calls, each at most three attempts of 1 s (S3_RESPONSE_TIMEOUT_MS) plus the SDK's backoff.
+      expect(Date.now() - started).toBeLessThan(30_000);
+      expect(await snapshot(m.t.db())).toEqual(before);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
 });

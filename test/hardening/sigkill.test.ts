@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { connect } from 'amqplib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { postgresBin, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
@@ -23,15 +24,24 @@ if (!bin) {
 let db: PrivatePostgres;
 let dataDir: string;
 const servers: ServerProcess[] = [];
+/** The exchange the servers published to (one of the test's own), deleted after the test. */
+let exchange: string | undefined;
 beforeAll(async () => {
   if (!bin) return;
   db = await startPrivatePostgres(bin);
   dataDir = mkdtempSync(path.join(tmpdir(), 'ms-kill-'));
 }, 120_000);
-afterAll(() => {
+afterAll(async () => {
   for (const s of servers) s.child.kill('SIGKILL');
+  await Promise.all(servers.map((s) => s.exited));
   db?.remove();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (exchange && process.env.AMQP_URL) {
+    const connection = await connect(process.env.AMQP_URL);
+    const channel = await connection.createChannel();
+    await channel.deleteExchange(exchange);
+    await connection.close();
+  }
 });
 
 const BATCH = 20;
@@ -40,9 +50,10 @@ describe.skipIf(!bin)('SIGKILL during bulk writes and event dispatch', () => {
   test('after a restart the data and the events are consistent', { timeout: 180_000 }, async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    exchange = `ms-kill-${port}`;
     const env = {
       PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'warn',
-      SUPERUSER_USERNAME: 'admin', SUPERUSER_PASSWORD: 'admin-password-kill', ...(process.env.AMQP_URL ? { AMQP_URL: process.env.AMQP_URL, AMQP_EXCHANGE: `ms-kill-${port}` } : {}),
+      SUPERUSER_USERNAME: 'admin', SUPERUSER_PASSWORD: 'admin-password-kill', ...(process.env.AMQP_URL ? { AMQP_URL: process.env.AMQP_URL, AMQP_EXCHANGE: exchange } : {}),
     };
     const start = async () => {
       const server = startServerProcess(env);
