@@ -31,12 +31,8 @@ export interface LockedObject {
 
 /** The object (undefined unless registered by a segment) with its record and copies; `lock` takes the object row lock. */
 export async function findObject(db: Db, id: string, lock: boolean): Promise<LockedObject | undefined> {
-  const rows = await db
-    .select({ object: o, record: m })
-    .from(o)
-    .innerJoin(m, eq(m.pid, o.id))
-    .where(eq(o.id, id))
-    .for(lock ? 'update' : 'share', { of: o });
+  const query = db.select({ object: o, record: m }).from(o).innerJoin(m, eq(m.pid, o.id)).where(eq(o.id, id));
+  const rows = await (lock ? query.for('update', { of: o }) : query);
   const row = rows[0];
   if (!row) return undefined;
   const copies = await db
