@@ -8,14 +8,17 @@
  * timer.
  */
 export class GroupCommit<T, R> {
-  private waiting: { item: T; key: string; resolve: (r: R) => void; reject: (err: unknown) => void }[] = [];
+  private waiting: { item: T; key: string; resolve: (r: R | PromiseLike<R>) => void; reject: (err: unknown) => void }[] = [];
   private readonly busy = new Set<string>();
   private inFlight = 0;
   private scheduled = false;
 
   constructor(
-    /** Writes a batch; returns one result per item, in order. */
-    private readonly write: (batch: T[]) => Promise<R[]>,
+    /**
+     * Writes a batch; returns one result per item, in order. A result may be a promise (work
+     * left for later, outside the batch's slot): its item is answered when it settles.
+     */
+    private readonly write: (batch: T[]) => Promise<(R | Promise<R>)[]>,
     private readonly keyOf: (item: T) => string,
     private readonly options: { maxInFlight: number; maxBatch: number },
   ) {}

@@ -69,10 +69,9 @@ export class SegmentsService {
         if (batch.length === 1) throw err;
         outcomes = batch.map(() => ({ locked: true }));
       }
-      return Promise.all(
-        outcomes.map((o, i) =>
-          'locked' in o ? this.alone(batch[i]!).catch((err: unknown) => ({ error: err instanceof Error ? err : new Error(String(err)) })) : o,
-        ),
+      // Those left run after the batch, which answers the others at once.
+      return outcomes.map((o, i) =>
+        'locked' in o ? this.alone(batch[i]!).catch((err: unknown) => ({ error: err instanceof Error ? err : new Error(String(err)) })) : o,
       );
     },
     (registration) => registration.flowId,
