@@ -112,7 +112,8 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
     const flow = state.flows.get(r.flowId);
     if (!flow) return state.existing.has(r.flowId) ? { locked: true } : { error: notFound(`flow ${r.flowId} does not exist`) };
     if (flow.readOnly) return { error: forbidden(`flow ${r.flowId} is read-only; its segments cannot change`) };
-    if (!flow.container) return { error: badRequest(`flow ${r.flowId} has no container; set it before registering segments`) };
+    const container = flow.container;
+    if (!container) return { error: badRequest(`flow ${r.flowId} has no container; set it before registering segments`) };
     if (r.candidates.length) {
       const refusal = segmentsRefusal(r.flowId, state.pending.get(r.flowId) ?? [], span(r.candidates));
       if (refusal) return { error: refusal };
@@ -124,7 +125,7 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
       try {
         const existing = state.overlaps.get(keyOf.get(c)!) ?? earlier.find((e) => e.lo < c.hi && c.lo < e.hi)?.post.timerange;
         if (existing !== undefined) throw new SegmentRefused(`timerange: ${c.post.timerange} overlaps the flow's segment ${existing}`);
-        const after = checkObject(c, r.flowId, state.objects.get(c.post.object_id), objects.get(c.post.object_id), r.backendLabels);
+        const after = checkObject(c, { id: r.flowId, container }, state.objects.get(c.post.object_id), objects.get(c.post.object_id), r.backendLabels);
         if (after.isNew && !firstFlowOf.has(c.post.object_id)) firstFlowOf.set(c.post.object_id, r.flowId);
         objects.set(c.post.object_id, after);
         inserted.push(c);

@@ -71,6 +71,8 @@ export interface ObjectState {
   pidType: string;
   deleteRequested: boolean;
   allocatedFor: string | null;
+  /** The record's content type (as uploaded, else as allocated); null when unknown. */
+  contentType: string | null;
   /** Null until a segment registered the object. */
   registered: { timerange: string; keyFrameCount: number | null; uncontrolled: UncontrolledUrl[] } | null;
 }
@@ -132,7 +134,8 @@ export async function lockForRegistration(
       (select json_agg(t) from (
         select id, timerange, key_frame_count, uncontrolled_urls from ${o} where id in ${objectIds} order by id for update) t) as objects,
       (select json_agg(t) from (
-        select pid, pid_type, delete_requested is not null as delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for
+        select pid, pid_type, delete_requested is not null as delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for,
+          coalesce(content_type, metadata #>> '{tams,content_type}') as content_type
         from ${m} where pid in ${objectIds} order by pid for share) t) as records`);
   const [row] = rowsOf<{
     flows: { id: string; read_only: boolean; container: string | null; source_id: string; tags: Record<string, string | string[]>; flow_collected_by: string[] | null; source_collected_by: string[] | null }[] | null;
@@ -140,7 +143,7 @@ export async function lockForRegistration(
     pending: { flow_id: string; id: string; delete_flow: boolean; remaining: string }[] | null;
     overlaps: { k: number; timerange: string }[] | null;
     objects: { id: string; timerange: string; key_frame_count: number | null; uncontrolled_urls: UncontrolledUrl[] }[] | null;
-    records: { pid: string; pid_type: string; delete_requested: boolean; allocated_for: string | null }[] | null;
+    records: { pid: string; pid_type: string; delete_requested: boolean; allocated_for: string | null; content_type: string | null }[] | null;
   }>(result);
   const flows = new Map(
     (row!.flows ?? []).map((f) => [
@@ -163,6 +166,7 @@ export async function lockForRegistration(
         pidType: r.pid_type,
         deleteRequested: r.delete_requested,
         allocatedFor: r.allocated_for,
+        contentType: r.content_type,
         registered: reg ? { timerange: reg.timerange, keyFrameCount: reg.key_frame_count, uncontrolled: reg.uncontrolled_urls } : null,
       };
       return [r.pid, state];
