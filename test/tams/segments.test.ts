@@ -333,3 +333,17 @@ describe('GET /tams/objects/{id}', () => {
     expect((await api.get(`/objects/${object!.object_id}?reverse_order=true`)).status).toBe(400);
   });
 });
+
+describe("objects' content type", () => {
+  it("refuses an object whose content type is not the flow's container (spec: MUST match)", async () => {
+    const flowId = await newFlow();
+    const [other] = await allocate(api, flowId, { limit: 1, content_type: 'video/mp4' });
+    const res = await api.post(`/flows/${flowId}/segments`, { object_id: other!.object_id, timerange: '[0:0_10:0)' });
+    expect(res.status).toBe(400);
+    expect(res.body.summary).toMatch(/content type video\/mp4; flow .* container is video\/mp2t/);
+    const [same] = await allocate(api, flowId, { limit: 1 });
+    await upload(same!, Buffer.from('bytes'));
+    expect((await api.post(`/flows/${flowId}/segments`, { object_id: same!.object_id, timerange: '[0:0_10:0)' })).status).toBe(201);
+    expect((await segmentsOf(flowId)).body.map((s: { object_id: string }) => s.object_id)).toEqual([same!.object_id]);
+  });
+});

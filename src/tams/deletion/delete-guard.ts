@@ -9,13 +9,31 @@ import { type DeleteRequestRow, pendingRequests } from './deletion.repo.js';
  * transaction after locking the flow row: delete requests are created under that lock, so none
  * can appear between the check and the write.
  */
-async function refuse(tx: Db, flowId: string, blocks: (request: DeleteRequestRow) => boolean): Promise<void> {
-  const request = (await pendingRequests(tx, flowId)).find(blocks);
-  if (!request) return;
+async function refuse(tx: Db, flowId: string, blocks: (request: PendingRequest) => boolean): Promise<void> {
+  const refusal = refusalOf(flowId, (await pendingRequests(tx, flowId)).find(blocks));
+  if (refusal) throw refusal;
+}
+
+/** What the guards need of a pending request (a DeleteRequestRow, or the same read in bulk). */
+export type PendingRequest = Pick<DeleteRequestRow, 'id' | 'deleteFlow' | 'timerangeRemaining'>;
+
+function refusalOf(flowId: string, request: PendingRequest | undefined): ApiError | undefined {
+  if (!request) return undefined;
   const what = request.deleteFlow ? 'the flow is being deleted' : `its segments in ${request.timerangeRemaining} are being deleted`;
-  throw new ApiError(403, `flow ${flowId} cannot take this change now: ${what} (delete request ${request.id}, /flow-delete-requests/${request.id})`, {
+  return new ApiError(403, `flow ${flowId} cannot take this change now: ${what} (delete request ${request.id}, /flow-delete-requests/${request.id})`, {
     delete_request: request.id,
   });
+}
+
+const blocksSegments = (segments: TimeRange | undefined) => (r: PendingRequest) =>
+  r.deleteFlow || segments === undefined || overlaps(parseTimerange(r.timerangeRemaining), segments);
+
+/**
+ * As `assertNotBeingDeleted`, for a caller that read the flow's pending requests (oldest
+ * first) itself, under the flow's lock: the 403 to answer, or undefined.
+ */
+export function segmentsRefusal(flowId: string, pending: PendingRequest[], segments: TimeRange): ApiError | undefined {
+  return refusalOf(flowId, pending.find(blocksSegments(segments)));
 }
 
 /**
@@ -24,7 +42,7 @@ async function refuse(tx: Db, flowId: string, blocks: (request: DeleteRequestRow
  * deleted, or not, depending on timing).
  */
 export function assertNotBeingDeleted(tx: Db, flowId: string, segments?: TimeRange): Promise<void> {
-  return refuse(tx, flowId, (r) => r.deleteFlow || segments === undefined || overlaps(parseTimerange(r.timerangeRemaining), segments));
+  return refuse(tx, flowId, blocksSegments(segments));
 }
 
 /** Changes of the flow's metadata (PUT, property endpoints) are refused while the flow is being deleted. */

@@ -77,14 +77,26 @@ export interface ObjectAfter {
 /**
  * The spec's rules for the object of a segment: it must exist (allocated by /storage, or any
  * media record); a new object allocated for another flow is refused; the segment must lie in
- * the object's timerange (offset by ts_offset); object properties (`object_timerange`,
+ * the object's timerange (offset by ts_offset); its content type (when known) must be the
+ * flow's container; object properties (`object_timerange`,
  * `key_frame_count`) may not change once registered; uncontrolled URLs need labels that no
  * storage backend and no other URL of the object use.
  */
-export function checkObject(c: Candidate, flowId: string, state: ObjectState | undefined, current: ObjectAfter | undefined, backendLabels: Set<string>): ObjectAfter {
+export function checkObject(
+  c: Candidate,
+  flow: { id: string; container: string },
+  state: ObjectState | undefined,
+  current: ObjectAfter | undefined,
+  backendLabels: Set<string>,
+): ObjectAfter {
   const id = c.post.object_id;
+  const flowId = flow.id;
   if (!state) return refuse(`object_id: object ${id} does not exist; allocate objects with POST /flows/${flowId}/storage`);
   if (state.deleteRequested) return refuse(`object_id: object ${id} is being deleted`);
+  // Spec (flow-segment-post.json): the object's content-type MUST match the flow's container.
+  if (state.contentType !== null && mimeType(state.contentType) !== mimeType(flow.container)) {
+    refuse(`object_id: object ${id} has content type ${state.contentType}; flow ${flowId}'s container is ${flow.container}`);
+  }
   let after: ObjectAfter;
   if (!current) {
     if (state.allocatedFor !== null && state.allocatedFor !== flowId) refuse(`object_id: object ${id} was allocated for flow ${state.allocatedFor}, not this one`);
@@ -113,6 +125,9 @@ export function checkObject(c: Candidate, flowId: string, state: ObjectState | u
   }
   return after;
 }
+
+/** The type/subtype of a media type, without parameters, lower case. */
+const mimeType = (value: string): string => value.split(';')[0]!.trim().toLowerCase();
 
 /** failed_segments[].error: the spec's error.json. */
 export function segmentError(err: unknown): { type: string; summary: string; time: string } {

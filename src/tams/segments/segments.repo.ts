@@ -3,6 +3,9 @@ import type { Db } from '../../db/client.js';
 import { rowsOf, textList } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import type { TamsEventFilter } from '../events.js';
+import { insertEventsSql, type NewEvent } from '../../events/outbox.js';
+import type { PendingRequest } from '../deletion/delete-guard.js';
+import { tamsDeleteRequests } from '../deletion/delete-requests.tables.js';
 import { flowCollectedBy, outerFlowId, sourceCollectedBy } from '../flows/collections.sql.js';
 import { tamsFlows } from '../flows/flows.tables.js';
 import type { SortOrder } from '../http/paging.js';
@@ -58,17 +61,11 @@ export async function eventFilterOf(db: Db, flowId: string): Promise<TamsEventFi
 
 // ---- registration --------------------------------------------------------------------------
 
-/** For each candidate (by index), the timerange of an existing segment of the flow it overlaps. */
-export async function overlappingExisting(db: Db, flowId: string, candidates: { i: number; lo: bigint; hi: bigint }[]): Promise<Map<number, string>> {
-  if (!candidates.length) return new Map();
-  const json = JSON.stringify(candidates.map((c) => ({ i: c.i, lo: String(c.lo), hi: String(c.hi) })));
-  const result = await db.execute(sql`
-    select x.i, e.timerange from jsonb_to_recordset(${json}::jsonb) as x(i int, lo text, hi text)
-    cross join lateral (
-      select ${s.timerange} as timerange from ${s}
-      where ${s.flowId} = ${flowId} and ${s.range} && int8range(x.lo::int8, x.hi::int8, '[)') limit 1
-    ) e`);
-  return new Map(rowsOf<{ i: number; timerange: string }>(result).map((r) => [Number(r.i), r.timerange]));
+/** A flow locked for registration: what the checks and the event need of it. */
+export interface LockedFlow {
+  readOnly: boolean;
+  container: string | null;
+  filter: TamsEventFilter & { flow_id: string };
 }
 
 export interface ObjectState {
@@ -76,42 +73,114 @@ export interface ObjectState {
   pidType: string;
   deleteRequested: boolean;
   allocatedFor: string | null;
+  /** The record's content type (as uploaded, else as allocated); null when unknown. */
+  contentType: string | null;
   /** Null until a segment registered the object. */
   registered: { timerange: string; keyFrameCount: number | null; uncontrolled: UncontrolledUrl[] } | null;
 }
 
+/** A probe for an existing segment of `flowId` overlapping [lo, hi), named by `key`. */
+export interface OverlapProbe {
+  key: number;
+  flowId: string;
+  lo: bigint;
+  hi: bigint;
+}
+
+export interface RegistrationState {
+  /** The flows locked, by id. */
+  flows: Map<string, LockedFlow>;
+  /** With `skipLocked`: the flows that exist (locked here or by another transaction). */
+  existing: Set<string>;
+  /** Pending delete requests of each flow, oldest first. */
+  pending: Map<string, PendingRequest[]>;
+  /** By probe key: the timerange of an existing segment that the probe overlaps. */
+  overlaps: Map<number, string>;
+  /** The objects named, by id (absent: no media record). */
+  objects: Map<string, ObjectState>;
+}
+
+const jsonText = (values: unknown): SQL => sql`${JSON.stringify(values)}::jsonb`;
+
 /**
- * The objects named, locked: registered ones (tams_objects) for update, then the media records
- * for share, so a concurrent deletion of an unreferenced object and a registration using it run
- * one after the other, and the later one sees what the earlier did.
+ * Everything a registration reads, in one statement (one round trip; the select list is
+ * evaluated in order, so the locks are taken in this order): the flows for update (segment
+ * writers of one flow run one after the other; delete requests are created under that lock),
+ * with their event filter; their pending delete requests; the overlap probes; the registered
+ * objects for update, then the media records for share, so a concurrent deletion of an
+ * unreferenced object and a registration using it run one after the other, and the later one
+ * sees what the earlier did. `skipLocked`: flows another transaction holds are left out (and
+ * reported in `existing`) rather than waited for.
  */
-export async function lockObjects(db: Db, ids: string[]): Promise<Map<string, ObjectState>> {
-  if (!ids.length) return new Map();
-  const idList = textList(ids);
-  const registered = rowsOf<{ id: string; timerange: string; key_frame_count: number | null; uncontrolled_urls: UncontrolledUrl[] }>(
-    await db.execute(sql`select id, timerange, key_frame_count, uncontrolled_urls from ${o} where id in ${idList} order by id for update`),
+export async function lockForRegistration(
+  db: Db,
+  input: { flowIds: string[]; probes: OverlapProbe[]; objectIds: string[]; skipLocked: boolean },
+): Promise<RegistrationState> {
+  const flowIds = sql`(select value::uuid from jsonb_array_elements_text(${jsonText([...input.flowIds].sort())}))`;
+  const objectIds = textList([...input.objectIds].sort());
+  const probes = input.probes.map((p) => ({ k: p.key, f: p.flowId, lo: String(p.lo), hi: String(p.hi) }));
+  const result = await db.execute(sql`
+    select
+      (select json_agg(json_build_object('id', f.id, 'read_only', f.read_only, 'container', f.container, 'source_id', f.source_id, 'tags', f.tags,
+          'flow_collected_by', ${flowCollectedBy(sql.raw('f.id'))}, 'source_collected_by', ${sourceCollectedBy(sql.raw('f.source_id'))}))
+        from (select id, read_only, container, source_id, tags from ${tamsFlows} where id in ${flowIds} order by id
+          for update${input.skipLocked ? sql` skip locked` : sql``}) f) as flows,
+      ${input.skipLocked ? sql`(select json_agg(id) from ${tamsFlows} where id in ${flowIds})` : sql`null::json`} as existing,
+      (select json_agg(json_build_object('flow_id', d.flow_id, 'id', d.id, 'delete_flow', d.delete_flow, 'remaining', d.timerange_remaining) order by d.created)
+        from ${tamsDeleteRequests} d where d.flow_id in ${flowIds} and d.status in ('created', 'started')) as pending,
+      (select json_agg(json_build_object('k', x.k, 'timerange', e.timerange))
+        from jsonb_to_recordset(${jsonText(probes)}) as x(k int, f uuid, lo text, hi text)
+        cross join lateral (
+          select ${s.timerange} as timerange from ${s} where ${s.flowId} = x.f and ${s.range} && int8range(x.lo::int8, x.hi::int8, '[)') limit 1
+        ) e) as overlaps,
+      (select json_agg(t) from (
+        select id, timerange, key_frame_count, uncontrolled_urls from ${o} where id in ${objectIds} order by id for update) t) as objects,
+      (select json_agg(t) from (
+        select pid, pid_type, delete_requested is not null as delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for,
+          coalesce(content_type, metadata #>> '{tams,content_type}') as content_type
+        from ${m} where pid in ${objectIds} order by pid for share) t) as records`);
+  const [row] = rowsOf<{
+    flows: { id: string; read_only: boolean; container: string | null; source_id: string; tags: Record<string, string | string[]>; flow_collected_by: string[] | null; source_collected_by: string[] | null }[] | null;
+    existing: string[] | null;
+    pending: { flow_id: string; id: string; delete_flow: boolean; remaining: string }[] | null;
+    overlaps: { k: number; timerange: string }[] | null;
+    objects: { id: string; timerange: string; key_frame_count: number | null; uncontrolled_urls: UncontrolledUrl[] }[] | null;
+    records: { pid: string; pid_type: string; delete_requested: boolean; allocated_for: string | null; content_type: string | null }[] | null;
+  }>(result);
+  const flows = new Map(
+    (row!.flows ?? []).map((f) => [
+      f.id,
+      {
+        readOnly: f.read_only,
+        container: f.container,
+        filter: { flow_id: f.id, source_id: f.source_id, tags: f.tags, flow_collected_by: f.flow_collected_by ?? [], source_collected_by: f.source_collected_by ?? [] },
+      },
+    ]),
   );
-  const records = rowsOf<{ pid: string; pid_type: string; delete_requested: unknown; allocated_for: string | null }>(
-    await db.execute(sql`
-      select pid, pid_type, delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for
-      from ${m} where pid in ${idList} order by pid for share`),
-  );
-  const byId = new Map(registered.map((r) => [r.id, r]));
-  return new Map(
-    records.map((r) => {
-      const reg = byId.get(r.pid);
-      return [
-        r.pid,
-        {
-          pid: r.pid,
-          pidType: r.pid_type,
-          deleteRequested: r.delete_requested !== null,
-          allocatedFor: r.allocated_for,
-          registered: reg ? { timerange: reg.timerange, keyFrameCount: reg.key_frame_count, uncontrolled: reg.uncontrolled_urls } : null,
-        },
-      ];
+  const pending = new Map<string, PendingRequest[]>();
+  for (const d of row!.pending ?? []) pending.set(d.flow_id, [...(pending.get(d.flow_id) ?? []), { id: d.id, deleteFlow: d.delete_flow, timerangeRemaining: d.remaining }]);
+  const registered = new Map((row!.objects ?? []).map((r) => [r.id, r]));
+  const objects = new Map(
+    (row!.records ?? []).map((r) => {
+      const reg = registered.get(r.pid);
+      const state: ObjectState = {
+        pid: r.pid,
+        pidType: r.pid_type,
+        deleteRequested: r.delete_requested,
+        allocatedFor: r.allocated_for,
+        contentType: r.content_type,
+        registered: reg ? { timerange: reg.timerange, keyFrameCount: reg.key_frame_count, uncontrolled: reg.uncontrolled_urls } : null,
+      };
+      return [r.pid, state];
     }),
   );
+  return {
+    flows,
+    existing: new Set(input.skipLocked ? (row!.existing ?? []) : flows.keys()),
+    pending,
+    overlaps: new Map((row!.overlaps ?? []).map((r) => [Number(r.k), r.timerange])),
+    objects,
+  };
 }
 
 export interface NewObject {
@@ -122,16 +191,8 @@ export interface NewObject {
   uncontrolled: UncontrolledUrl[];
 }
 
-export async function insertObjects(db: Db, rows: NewObject[]): Promise<void> {
-  if (!rows.length) return;
-  await db.insert(o).values(rows.map((r) => ({ id: r.id, firstFlowId: r.firstFlowId, timerange: r.timerange, keyFrameCount: r.keyFrameCount, uncontrolledUrls: r.uncontrolled })));
-}
-
-export async function setUncontrolledUrls(db: Db, id: string, urls: UncontrolledUrl[]): Promise<void> {
-  await db.execute(sql`update ${o} set uncontrolled_urls = ${JSON.stringify(urls)}::jsonb where id = ${id}`);
-}
-
 export interface NewSegment {
+  flowId: string;
   lo: bigint;
   hi: bigint;
   timerange: string;
@@ -142,17 +203,41 @@ export interface NewSegment {
   sampleCount: number | undefined;
 }
 
-/** All rows in one statement: one JSON parameter expanded by jsonb_to_recordset. */
-export async function insertSegments(db: Db, flowId: string, rows: NewSegment[]): Promise<void> {
-  if (!rows.length) return;
+export interface RegistrationWrites {
+  objects: NewObject[];
+  /** Registered objects given new uncontrolled URLs: the full new list. */
+  urls: { id: string; urls: UncontrolledUrl[] }[];
+  segments: NewSegment[];
+  /** Flows whose `segments_updated` is now. */
+  flowIds: string[];
+  events: NewEvent[];
+}
+
+/**
+ * Everything a registration writes, in one statement: each kind of row travels as one JSON
+ * parameter (no per-row bind parameters, no per-row round trips). The segments' foreign key
+ * to the objects inserted beside them holds: constraint checks run at the end of the statement.
+ */
+export async function writeRegistration(db: Db, w: RegistrationWrites): Promise<void> {
   const str = (v: bigint | undefined) => (v === undefined ? null : String(v));
-  const json = JSON.stringify(
-    rows.map((r) => ({ lo: String(r.lo), hi: String(r.hi), tr: r.timerange, obj: r.objectId, tso: str(r.tsOffset), ld: str(r.lastDuration), so: r.sampleOffset ?? null, sc: r.sampleCount ?? null })),
-  );
+  const objects = w.objects.map((r) => ({ id: r.id, f: r.firstFlowId, tr: r.timerange, kfc: r.keyFrameCount, urls: r.uncontrolled }));
+  const segments = w.segments.map((r) => ({
+    f: r.flowId, lo: String(r.lo), hi: String(r.hi), tr: r.timerange, obj: r.objectId, tso: str(r.tsOffset), ld: str(r.lastDuration), so: r.sampleOffset ?? null, sc: r.sampleCount ?? null,
+  }));
   await db.execute(sql`
-    insert into ${s} (flow_id, range, timerange, object_id, ts_offset, last_duration, sample_offset, sample_count)
-    select ${flowId}::uuid, int8range(x.lo::int8, x.hi::int8, '[)'), x.tr, x.obj, x.tso::int8, x.ld::int8, x.so, x.sc
-    from jsonb_to_recordset(${json}::jsonb) as x(lo text, hi text, tr text, obj text, tso text, ld text, so int8, sc int8)`);
+    with new_objects as (
+      insert into ${o} (id, first_flow_id, timerange, key_frame_count, uncontrolled_urls)
+      select x.id, x.f, x.tr, x.kfc, x.urls from jsonb_to_recordset(${jsonText(objects)}) as x(id text, f uuid, tr text, kfc int, urls jsonb)
+    ), new_urls as (
+      update ${o} set uncontrolled_urls = x.urls from jsonb_to_recordset(${jsonText(w.urls)}) as x(id text, urls jsonb) where ${o.id} = x.id
+    ), new_segments as (
+      insert into ${s} (flow_id, range, timerange, object_id, ts_offset, last_duration, sample_offset, sample_count)
+      select x.f, int8range(x.lo::int8, x.hi::int8, '[)'), x.tr, x.obj, x.tso::int8, x.ld::int8, x.so, x.sc
+      from jsonb_to_recordset(${jsonText(segments)}) as x(f uuid, lo text, hi text, tr text, obj text, tso text, ld text, so int8, sc int8)
+    ), touched as (
+      update ${tamsFlows} set segments_updated = now() where id in (select value::uuid from jsonb_array_elements_text(${jsonText(w.flowIds)}))
+    )
+    ${insertEventsSql(w.events)}`);
 }
 
 // ---- reads ---------------------------------------------------------------------------------

@@ -1,22 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { transactionWithRetry } from '../../db/transaction.js';
-import { badRequest, forbidden, notFound } from '../../http/errors.js';
-import { recordEvents } from '../../events/outbox.js';
-import { segmentsEvent } from '../events.js';
 import type { DeleteRequestDoc } from '../deletion/delete-requests.schemas.js';
 import type { DeleteRequestsService } from '../deletion/delete-requests.service.js';
-import { assertNotBeingDeleted } from '../deletion/delete-guard.js';
 import type { FlowContent } from '../flows/flow-content.js';
 import { appliedLimit, fetchPage, type Page } from '../http/paging.js';
 import type { TamsStorage } from '../storage/backends.js';
-import { EMPTY, formatTimerange, formatTimestamp, hull, isValidTimerange, parseTimerange, parseTimestamp, timerange, type TimeRange, toSqlBounds } from '../timerange.js';
+import { EMPTY, formatTimerange, formatTimestamp, hull, parseTimerange, type TimeRange, toSqlBounds } from '../timerange.js';
 import type { SegmentEventShaper } from '../webhooks/segment-shaping.js';
 import { GetUrlBuilder, type UrlOptions } from './get-urls.js';
-import { type Candidate, checkObject, type ObjectAfter, SegmentRefused, segmentError, toCandidate } from './segment-checks.js';
+import { GroupCommit } from './group-commit.js';
+import { compactSegment, type Outcome, prepareRegistration, type Registration, registerInTransaction } from './registration.js';
 import * as repo from './segments.repo.js';
-import { type FailedSegment, type SegmentDoc, type SegmentListQuery, SegmentPost } from './segments.schemas.js';
+import type { FailedSegment, SegmentDoc, SegmentListQuery } from './segments.schemas.js';
 
 export interface SegmentPage extends Page<SegmentDoc> {
   /** X-Paging-Timerange: the hull of the page's segments, `()` when empty. */
@@ -40,96 +36,47 @@ export class SegmentsService {
 
   /**
    * Registers what can be registered; returns the failures (empty: all created). A single
-   * segment (not an array) that fails is a 400 instead.
+   * segment (not an array) that fails is a 400 instead. POSTs of one segment go through group
+   * commit (concurrent ones share a transaction); larger ones have a transaction of their own.
    */
   async register(actor: string, flowId: string, body: unknown): Promise<FailedSegment[]> {
-    const single = !Array.isArray(body);
-    const items = single ? [body] : (body as unknown[]);
-    const failed = new Map<number, FailedSegment>();
-    const fail = (i: number, err: unknown, into = failed) => {
-      const item = items[i] as { object_id?: unknown; timerange?: unknown } | null;
-      const objectId = typeof item?.object_id === 'string' ? item.object_id : '';
-      // Echoed only when it is a timerange (failed_segments[].timerange must be one).
-      const timerange = isValidTimerange(item?.timerange) ? item.timerange : undefined;
-      into.set(i, { object_id: objectId, ...(timerange !== undefined ? { timerange } : {}), error: segmentError(err) });
-    };
-    const candidates: Candidate[] = [];
-    items.forEach((item, i) => {
-      const parsed = SegmentPost.safeParse(item);
-      if (!parsed.success) return fail(i, new SegmentRefused(z.prettifyError(parsed.error).replace(/\n/g, '; ')));
-      try {
-        candidates.push(toCandidate(i, parsed.data));
-      } catch (err) {
-        if (!(err instanceof SegmentRefused)) throw err;
-        fail(i, err);
-      }
-    });
-    // Overlaps within the request: the earlier segment (in the request's order) wins.
-    const accepted: Candidate[] = [];
-    for (const c of [...candidates].sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : a.i - b.i))) {
-      const clash = accepted.find((a) => a.lo < c.hi && c.lo < a.hi);
-      if (clash && clash.i < c.i) fail(c.i, new SegmentRefused(`timerange: ${c.post.timerange} overlaps segment ${clash.post.timerange} of the same request`));
-      else if (clash) {
-        accepted.splice(accepted.indexOf(clash), 1, c);
-        fail(clash.i, new SegmentRefused(`timerange: ${clash.post.timerange} overlaps segment ${c.post.timerange} of the same request`));
-      } else accepted.push(c);
-    }
-    accepted.sort((a, b) => a.i - b.i);
-
     // Uncontrolled URLs may not take a backend's label (read only when some are given).
-    const backendLabels = new Set(accepted.some((c) => c.post.get_urls?.length) ? (await this.storage.list()).map((b) => b.label) : []);
-    // Failures found in the transaction count only for the attempt that commits (deadlocks retry it).
-    const refusedInTx = await transactionWithRetry(this.db, async (tx) => {
-      const refused = new Map<number, FailedSegment>();
-      const flow = await repo.lockFlowForSegments(tx, flowId);
-      if (!flow) throw notFound(`flow ${flowId} does not exist`);
-      if (flow.readOnly) throw forbidden(`flow ${flowId} is read-only; its segments cannot change`);
-      if (!flow.container) throw badRequest(`flow ${flowId} has no container; set it before registering segments`);
-      if (accepted.length) await assertNotBeingDeleted(tx, flowId, span(accepted));
-      const overlapping = await repo.overlappingExisting(tx, flowId, accepted);
-      const states = await repo.lockObjects(tx, [...new Set(accepted.map((c) => c.post.object_id))]);
-      const objects = new Map<string, ObjectAfter>();
-      for (const [id, st] of states) if (st.registered) objects.set(id, { ...st.registered, isNew: false, changedUrls: false });
-      const inserted: Candidate[] = [];
-      for (const c of accepted) {
-        try {
-          const existing = overlapping.get(c.i);
-          if (existing) throw new SegmentRefused(`timerange: ${c.post.timerange} overlaps the flow's segment ${existing}`);
-          objects.set(c.post.object_id, checkObject(c, flowId, states.get(c.post.object_id), objects.get(c.post.object_id), backendLabels));
-          inserted.push(c);
-        } catch (err) {
-          if (!(err instanceof SegmentRefused)) throw err;
-          fail(c.i, err, refused);
-        }
-      }
-      if (!inserted.length) return refused;
-      const fresh = [...objects].filter(([, o]) => o.isNew);
-      await repo.insertObjects(tx, fresh.map(([id, o]) => ({ id, firstFlowId: flowId, timerange: o.timerange, keyFrameCount: o.keyFrameCount, uncontrolled: o.uncontrolled })));
-      for (const [id, o] of objects) if (!o.isNew && o.changedUrls) await repo.setUncontrolledUrls(tx, id, o.uncontrolled);
-      await repo.insertSegments(
-        tx,
-        flowId,
-        inserted.map((c) => ({
-          lo: c.lo,
-          hi: c.hi,
-          timerange: c.post.timerange,
-          objectId: c.post.object_id,
-          tsOffset: c.post.ts_offset === undefined ? undefined : c.tsOffset,
-          lastDuration: c.post.last_duration === undefined ? undefined : parseTimestamp(c.post.last_duration),
-          sampleOffset: c.post.sample_offset,
-          sampleCount: c.post.sample_count,
-        })),
-      );
-      await repo.touchSegmentsUpdated(tx, flowId);
-      await this.recordSegmentsEvent(tx, actor, flowId, 'segments_added', {
-        segments: inserted.map((c) => compactSegment({ ...c.post, get_urls: undefined, init_object_id: undefined, object_timerange: undefined })),
-      });
-      return refused;
-    });
-    const failures = [...failed, ...refusedInTx].sort(([a], [b]) => a - b).map(([, f]) => f);
-    if (single && failures.length) throw badRequest(failures[0]!.error!.summary);
-    return failures;
+    const withUrls = (Array.isArray(body) ? body : [body]).some((b) => Array.isArray((b as { get_urls?: unknown } | null)?.get_urls));
+    const backendLabels = new Set(withUrls ? (await this.storage.list()).map((b) => b.label) : []);
+    const registration = prepareRegistration(actor, flowId, body, backendLabels);
+    const outcome = registration.candidates.length + registration.failed.size === 1 ? await this.grouped.submit(registration) : await this.alone(registration);
+    if ('error' in outcome) throw outcome.error;
+    return outcome.failures;
   }
+
+  /** In a transaction of its own, waiting for the flow's lock. */
+  private async alone(registration: Registration): Promise<Exclude<Outcome, { locked: true }>> {
+    const [outcome] = await transactionWithRetry(this.db, (tx) => registerInTransaction(tx, [registration], { skipLocked: false }));
+    return outcome as Exclude<Outcome, { locked: true }>;
+  }
+
+  /**
+   * A batch of group commit. Flows held by another transaction are skipped, not waited for (a
+   * bulk POST or a deletion on one flow must not hold up the others): those POSTs run alone,
+   * as do all of a batch whose transaction failed, so that none fails for another's sake.
+   */
+  private readonly grouped = new GroupCommit<Registration, Exclude<Outcome, { locked: true }>>(
+    async (batch) => {
+      let outcomes: Outcome[];
+      try {
+        outcomes = await transactionWithRetry(this.db, (tx) => registerInTransaction(tx, batch, { skipLocked: true }));
+      } catch (err) {
+        if (batch.length === 1) throw err;
+        outcomes = batch.map(() => ({ locked: true }));
+      }
+      // Those left run after the batch, which answers the others at once.
+      return outcomes.map((o, i) =>
+        'locked' in o ? this.alone(batch[i]!).catch((err: unknown) => ({ error: err instanceof Error ? err : new Error(String(err)) })) : o,
+      );
+    },
+    (registration) => registration.flowId,
+    { maxInFlight: 2, maxBatch: 64 },
+  );
 
   // ---- GET -----------------------------------------------------------------------------
 
@@ -173,10 +120,6 @@ export class SegmentsService {
   /** Inline (undefined: 204) or by a delete request (202); see DeleteRequestsService. */
   remove(actor: string, flowId: string, query: { timerange?: TimeRange | undefined; object_id?: string | undefined }): Promise<DeleteRequestDoc | undefined> {
     return this.deleteRequests.deleteSegments(actor, flowId, query);
-  }
-
-  private async recordSegmentsEvent(tx: Db, actor: string, flowId: string, change: 'segments_added' | 'segments_deleted', event: Record<string, unknown>): Promise<void> {
-    await recordEvents(tx, [segmentsEvent(change, await repo.eventFilterOf(tx, flowId), actor, event)]);
   }
 
   /**
@@ -235,12 +178,3 @@ export class SegmentsService {
 }
 
 const formatNs = (v: string): string => formatTimestamp(BigInt(v));
-
-/** The half-open nanosecond span of the candidates (not empty). */
-function span(candidates: Candidate[]): TimeRange {
-  return timerange(candidates.reduce((lo, c) => (c.lo < lo ? c.lo : lo), candidates[0]!.lo), candidates.reduce((hi, c) => (c.hi > hi ? c.hi : hi), candidates[0]!.hi));
-}
-
-function compactSegment<T extends Record<string, unknown>>(segment: T): Partial<T> {
-  return Object.fromEntries(Object.entries(segment).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
