@@ -20,8 +20,10 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 3);
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : undefined;
 
 let t: TestApp;
+let userToken: string;
 beforeAll(async () => {
   t = await createTestApp({ env: { LOGIN_RATE_LIMIT: '1000000', JSON_BODY_LIMIT: '2mb' } });
+  userToken = await t.createUser('fuzz-user');
 });
 afterAll(() => t?.close());
 
@@ -50,7 +52,9 @@ describe('schema-driven fuzzing of every route', () => {
     expect(Object.keys(after)).toEqual(Object.keys(before));
   });
 
-  test(`every operation answers success or a 4xx JSON error, and rejected writes change nothing (${RUNS} cases each)`, { timeout: 600_000 }, async () => {
+  // As an ordinary user too: the authorisation checks and the user's own paths (webhooks, 403s after validation) see the same input.
+  test.for(['admin', 'user'] as const)('as %s: every operation answers success or a 4xx JSON error, and rejected writes change nothing', { timeout: 600_000 }, async (caller) => {
+    const token = caller === 'admin' ? t.adminToken : userToken;
     const ops = operations(t);
     const failures: string[] = [];
     const statuses = new Map<number, number>();
@@ -61,9 +65,9 @@ describe('schema-driven fuzzing of every route', () => {
           const writes = op.method !== 'get' && op.method !== 'head';
           const before = writes ? await snapshot(t.db()) : undefined;
           const hasBody = (op.route.body !== undefined || op.route.rawBody !== undefined) && op.method !== 'get' && op.method !== 'head';
-          const res = await sendRaw(t.baseUrl, op.method, path, hasBody ? transport : 'none', body, t.adminToken);
+          const res = await sendRaw(t.baseUrl, op.method, path, hasBody ? transport : 'none', body, token);
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-          const where = `${op.name} → ${path.slice(0, 200)} [${transport}]: ${res.status} ${res.body.slice(0, 300)}`;
+          const where = `${caller} ${op.name} → ${path.slice(0, 200)} [${transport}]: ${res.status} ${res.body.slice(0, 300)}`;
           if (res.status >= 500) throw new Error(`server error: ${where}`);
           if (res.status >= 400 && op.method !== 'head' && !/^application\/json/.test(res.contentType)) throw new Error(`error not JSON: ${where}`);
           if (before && res.status >= 400) {
@@ -75,7 +79,7 @@ describe('schema-driven fuzzing of every route', () => {
       );
       if (details.failed) failures.push(`${String(details.errorInstance instanceof Error ? details.errorInstance.message : details.errorInstance)} (seed ${details.seed})`);
     }
-    console.log(`fuzz: ${ops.length} operations, answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`);
+    console.log(`fuzz as ${caller} (${RUNS} cases per operation): ${ops.length} operations, answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`);
     // Some cases must get through validation, or the fuzzing only tests the validators.
     expect([...statuses.keys()].some((s) => s < 300)).toBe(true);
     expect(failures).toEqual([]);
