@@ -7,6 +7,7 @@ import type { ClientView } from './clients.schemas.js';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { isScope, SCOPES, type Principal, type Scope } from './principal.js';
 import type { TokenService } from './tokens.js';
+import { sharedLookup } from './shared-lookup.js';
 
 /** An RFC 6749 §5.2 error: rendered as `{"error", "error_description"}` by the token endpoint. */
 export class OAuthError extends Error {
@@ -31,6 +32,9 @@ function toClientView(row: repo.ClientRow): ClientView {
 }
 
 export class ClientsService {
+  /** The client behind a token, read once for the requests of one event-loop turn. */
+  readonly #clientOf = sharedLookup((clientId) => repo.findClient(this.db, clientId));
+
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenService,
@@ -120,7 +124,7 @@ export class ClientsService {
 
   /** The principal for a client named in a valid token; undefined if removed or disabled since. */
   async principalFor(clientId: string, tokenScopes: readonly string[]): Promise<Principal | undefined> {
-    const row = await repo.findClient(this.db, clientId);
+    const row = await this.#clientOf(clientId);
     if (!row || row.disabled) return undefined;
     const scopes = row.scopes.filter((s): s is Scope => isScope(s) && tokenScopes.includes(s));
     return { kind: 'client', name: row.clientId, isAdmin: scopes.includes('tams-api/admin'), scopes: new Set(scopes) };

@@ -6,6 +6,7 @@ import { conflict, notFound, unauthorized } from '../http/errors.js';
 import { users } from './auth.tables.js';
 import { hashPassword, verifyAgainstNothing, verifyPassword } from './passwords.js';
 import { scopesForRole, type Principal } from './principal.js';
+import { sharedLookup } from './shared-lookup.js';
 import type { TokenService } from './tokens.js';
 import * as repo from './users.repo.js';
 import type { UserView } from './users.schemas.js';
@@ -22,12 +23,15 @@ export function toUserView(row: repo.UserRow): UserView {
 
 export class UsersService {
   readonly #findUser: ReturnType<typeof repo.prepareFindUser>;
+  /** The account behind a token, read once for the requests of one event-loop turn. */
+  readonly #accountOf: (username: string) => Promise<repo.UserRow | undefined>;
 
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenService,
   ) {
     this.#findUser = repo.prepareFindUser(db);
+    this.#accountOf = sharedLookup(async (username) => (await this.#findUser.execute({ username }))[0]);
   }
 
   /** The active user with these credentials, or undefined. */
@@ -53,7 +57,7 @@ export class UsersService {
 
   /** The principal for a user named in a valid token; undefined if removed or disabled since. */
   async principalFor(username: string, tokenScopes: readonly string[]): Promise<Principal | undefined> {
-    const [user] = await this.#findUser.execute({ username });
+    const user = await this.#accountOf(username);
     if (!user || user.disabled) return undefined;
     // The role as it is now wins over the role when the token was issued.
     const allowed = scopesForRole(user.isAdmin).filter((s) => tokenScopes.includes(s));
