@@ -67,7 +67,13 @@ export function createContext(config: Config, database: Database, logger: Logger
   stores.hooks = signedUploadHooks(media.media);
   const transfer = createTransfer(config, db, media, logger);
   const authenticate = bearerAuthenticator(tokens, users, clients);
-  const tams = createTams(config, db, { sequencer: events.sequencer, logger, media });
+  const tams = createTams(config, db, {
+    sequencer: events.sequencer,
+    logger,
+    media,
+    // Bytes PUT straight to S3 are found by TAMS housekeeping and measured as /complete would.
+    finishUpload: (pid) => transfer.transfer.completeIfUploaded({ actor: 'tams-housekeeping', reason: 'uploaded to the presigned URL' }, pid),
+  });
   return {
     config,
     database,

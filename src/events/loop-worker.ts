@@ -23,10 +23,15 @@ export abstract class LoopWorker {
     this.running ??= this.loop().finally(() => (this.running = undefined));
   }
 
+  /** `stopping` is true only while a stop is under way, so a pass run by hand afterwards runs whole. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake();
-    await this.running;
+    try {
+      await this.running;
+    } finally {
+      this.stopping = false;
+    }
   }
 
   /** Look for work now rather than at the next poll. */

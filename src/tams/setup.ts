@@ -69,7 +69,11 @@ function eventStreamMechanisms(config: Config): EventStreamMechanism[] {
  */
 const PRESIGN_MARGIN_SECONDS = 60;
 
-export function createTams(config: Config, db: Db, deps: { sequencer: EventSequencer; logger: Logger; media: MediaCapability }): TamsCapability {
+export function createTams(
+  config: Config,
+  db: Db,
+  deps: { sequencer: EventSequencer; logger: Logger; media: MediaCapability; finishUpload?: (pid: string) => Promise<boolean> },
+): TamsCapability {
   const { media, logger } = deps;
   const sources = new SourcesService(db);
   const backends = new TamsStorage(config.tams.store, media.storeConfigs, media.identifierTypes, media.resolver);
@@ -88,6 +92,7 @@ export function createTams(config: Config, db: Db, deps: { sequencer: EventSeque
     logger: logger.child({ component: 'tams-housekeeping' }),
     reclaimSeconds: config.tams.objectReclaimSeconds,
     pollMs: config.tams.housekeepingIntervalSeconds * 1000,
+    ...(deps.finishUpload ? { finishUpload: deps.finishUpload } : {}),
   });
   const webhooks = createWebhooks(config, db, { sequencer: deps.sequencer, logger, shapeSegments: segments.shapeEvent });
   return {

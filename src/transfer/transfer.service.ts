@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.js';
-import { conflict, notFound, payloadTooLarge, ValidationError } from '../http/errors.js';
+import { ApiError, conflict, notFound, payloadTooLarge, ValidationError } from '../http/errors.js';
 import type { Change } from '../media/change.js';
 import { failureOf } from '../media/media-bulk.js';
 import type { MediaRecord, MediaService } from '../media/media.service.js';
@@ -80,6 +80,20 @@ export class TransferService {
     if (!info) throw conflict(`nothing was uploaded for media ${pid} yet (no object "${record.storeKey}" in ${store.describe()})`);
     const digests = await digestOf((await store.get(record.storeKey)).body);
     return this.media.markStored(change, pid, { ...digests, contentType: info.contentType });
+  }
+
+  /**
+   * `complete` for a background pass over PENDING records: false, not an error, when nothing
+   * was uploaded yet or the record changed meanwhile (READY, being deleted, gone).
+   */
+  async completeIfUploaded(change: Change, pid: string): Promise<boolean> {
+    try {
+      await this.complete(change, pid, false);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 409)) return false;
+      throw err;
+    }
   }
 
   /**

@@ -7,7 +7,9 @@ import { eventOutbox } from '../../src/events/outbox.tables.js';
 import { media } from '../../src/media/media.tables.js';
 import { storeConfigs } from '../../src/media/store-configs.tables.js';
 import { tamsObjectInstances } from '../../src/tams/objects/instances.tables.js';
+import { createHash } from 'node:crypto';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { startS3 } from '../helpers/s3.js';
 import { allocate, seconds, upload } from '../helpers/tams-segments.js';
 import { audioFlow, newId, outboxMark, tamsClient, type TamsClient } from '../helpers/tams.js';
 
@@ -127,5 +129,41 @@ describe('sweeping object copies', () => {
     // A copy in progress is not advertised.
     const urls = (await api.get(`/objects/${object!.object_id}`)).body.get_urls as { label: string }[];
     expect(urls.map((u) => u.label)).toEqual(['filesystem:tams']);
+  });
+});
+
+describe('finishing uploads made straight to S3', () => {
+  it('measures registered objects whose bytes reached S3 through the presigned URL and marks them READY; the others stay PENDING', async () => {
+    const s3 = await startS3(['tams-direct']);
+    try {
+      const admin = { Authorization: `Bearer ${t.adminToken}` };
+      expect((await t.http.post('/api/s3cfg').set(admin).send({ url: s3.url, access_key: s3.accessKey, secret_key: s3.secretKey })).status).toBe(200);
+      expect((await t.http.post('/api/store').set(admin).send({ type: 'BucketStore', bucket: 'tams-direct', s3_url: s3.url })).status).toBe(200);
+      const backend = ((await api.get('/service/storage-backends')).body as { id: string; label: string }[]).find((b) => b.label === 's3:tams-direct')!;
+      const flowId = await newFlow();
+      const [uploaded, missing] = await allocate(api, flowId, { limit: 2, storage_id: backend.id });
+      const bytes = Buffer.from('audio bytes PUT straight to S3');
+      await upload(uploaded!, bytes);
+      for (const [i, o] of [uploaded!, missing!].entries()) {
+        expect((await api.post(`/flows/${flowId}/segments`, { object_id: o.object_id, timerange: seconds(i * 10, i * 10 + 10) })).status).toBe(201);
+      }
+      const status = async (pid: string) => (await t.http.get(`/api/media/${pid}`).set(admin)).body as { store_status: string; size: number | null };
+      expect((await status(uploaded!.object_id)).store_status).toBe('PENDING');
+
+      expect((await t.ctx.tams.housekeeping.runOnce()).finished).toBe(1);
+      expect(await status(uploaded!.object_id)).toMatchObject({
+        store_status: 'READY',
+        size: bytes.length,
+        checksums: { sha256: createHash('sha256').update(bytes).digest('hex') },
+      });
+      expect((await status(missing!.object_id)).store_status).toBe('PENDING');
+      // Fixity of /api now applies: the stored bytes verify.
+      const verified = await t.http.post(`/api/media/${uploaded!.object_id}/verify`).set(admin);
+      expect(verified.status).toBe(200);
+      expect(verified.body).toMatchObject({ status: 'match' });
+      expect((await t.ctx.tams.housekeeping.runOnce()).finished).toBe(0);
+    } finally {
+      await s3.close();
+    }
   });
 });

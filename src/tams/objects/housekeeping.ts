@@ -19,6 +19,11 @@ export interface HousekeepingOptions {
   staleCopyMs?: number;
   /** Records per transaction. */
   batchSize?: number;
+  /**
+   * Measures the bytes of a PENDING record and marks it READY (transfer's `complete`); false
+   * when nothing was uploaded yet. Without it, PENDING objects are left alone.
+   */
+  finishUpload?: (pid: string) => Promise<boolean>;
 }
 
 const ACTOR = 'tams-housekeeping';
@@ -34,11 +39,18 @@ const ACTOR = 'tams-housekeeping';
  *   worker);
  * - bytes of object copies detached from their object (the object went, or the instance was
  *   deleted and the request's own attempt failed) or left unfinished by a dead process are
- *   deleted with their rows.
+ *   deleted with their rows;
+ * - registered objects still PENDING are looked for in their store (a PUT to a presigned S3
+ *   URL goes to S3, which tells nobody): found ones are measured (size, SHA-256, MD5) and
+ *   marked READY, as `POST /api/upload/{pid}/complete` does. A pass looks at `batchSize` of
+ *   them, continuing where the last one stopped, so objects never uploaded do not crowd out the
+ *   others.
  */
 export class TamsHousekeeping extends LoopWorker implements BackgroundWorker {
   readonly name = 'tams housekeeping';
   private readonly backoff = new Backoff(1_000, 60_000);
+  /** Record id after which the next pass looks for PENDING objects (0: from the start). */
+  private pendingCursor = 0;
 
   constructor(private readonly options: HousekeepingOptions) {
     super();
@@ -57,8 +69,8 @@ export class TamsHousekeeping extends LoopWorker implements BackgroundWorker {
     }
   }
 
-  /** One pass: what was reclaimed and swept. */
-  async runOnce(): Promise<{ reclaimed: number; swept: number }> {
+  /** One pass: what was reclaimed, swept and found uploaded. */
+  async runOnce(): Promise<{ reclaimed: number; swept: number; finished: number }> {
     const { db, deletion, instances, reclaimSeconds } = this.options;
     const batch = this.options.batchSize ?? 500;
     const reason = `TAMS object allocated and not registered by a segment within ${reclaimSeconds} s`;
@@ -75,7 +87,25 @@ export class TamsHousekeeping extends LoopWorker implements BackgroundWorker {
       swept += n;
       if (n < batch || this.stopping) break;
     }
-    if (reclaimed || swept) this.options.logger.info({ reclaimed, swept }, 'tams housekeeping');
-    return { reclaimed, swept };
+    const finished = await this.finishUploads(batch);
+    if (reclaimed || swept || finished) this.options.logger.info({ reclaimed, swept, finished }, 'tams housekeeping');
+    return { reclaimed, swept, finished };
+  }
+
+  private async finishUploads(batch: number): Promise<number> {
+    const { finishUpload, db, logger } = this.options;
+    if (!finishUpload) return 0;
+    const pending = await repo.pendingRegistered(db, this.pendingCursor, batch);
+    this.pendingCursor = pending.length < batch ? 0 : pending[pending.length - 1]!.id;
+    let finished = 0;
+    for (const { pid } of pending) {
+      try {
+        if (await finishUpload(pid)) finished++;
+      } catch (err) {
+        logger.warn({ pid, err: err instanceof Error ? err.message : String(err) }, 'could not measure an uploaded TAMS object');
+      }
+      if (this.stopping) break;
+    }
+    return finished;
   }
 }

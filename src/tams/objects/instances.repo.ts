@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
@@ -136,4 +136,19 @@ export async function markExpiredAllocations(db: Db, olderThanSeconds: number, l
     where ${m.id} = any(array(select jsonb_array_elements_text(${ids}::jsonb)::int8)) and ${expired}
     returning ${m.pid} as pid`);
   return rowsOf<{ pid: string }>(marked).map((r) => r.pid);
+}
+
+/**
+ * Registered objects whose media record is still PENDING, after record id `afterId`, in id
+ * order: bytes PUT straight to S3 through a presigned URL never pass through this service, so
+ * housekeeping looks for them.
+ */
+export async function pendingRegistered(db: Db, afterId: number, limit: number): Promise<{ id: number; pid: string }[]> {
+  return db
+    .select({ id: m.id, pid: m.pid })
+    .from(m)
+    .innerJoin(o, eq(o.id, m.pid))
+    .where(and(eq(m.storeStatus, 'PENDING'), gt(m.id, afterId), eq(m.pidType, TAMS_OBJECT_PID_TYPE), isNull(m.deleteRequested)))
+    .orderBy(asc(m.id))
+    .limit(limit);
 }
