@@ -82,8 +82,8 @@ export function compactSegment<T extends Record<string, unknown>>(value: T): Par
 /**
  * Registers several POSTs (of one flow or of several) in the transaction `tx`, each with the
  * outcome it would have had alone, in the order given: as if they had run one after the other,
- * the later ones seeing the segments and objects of the earlier ones. Two statements whatever
- * their number: one that reads and locks (repo.lockForRegistration), one that writes
+ * the later ones seeing the segments and objects of the earlier ones. Three statements whatever
+ * their number: two that lock and read (repo.lockForRegistration), one that writes
  * (repo.writeRegistration); one outbox event per POST that registered something.
  */
 export async function registerInTransaction(tx: Db, registrations: Registration[], options: { skipLocked: boolean }): Promise<Outcome[]> {

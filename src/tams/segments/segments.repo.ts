@@ -103,8 +103,8 @@ export interface RegistrationState {
 const jsonText = (values: unknown): SQL => sql`${JSON.stringify(values)}::jsonb`;
 
 /**
- * Everything a registration reads, in one statement (one round trip; the select list is
- * evaluated in order, so the locks are taken in this order): the flows for update (segment
+ * Everything a registration reads, in two statements (the flow locks, then one for the rest; the
+ * select list is evaluated in order, so the locks are taken in this order): the flows for update (segment
  * writers of one flow run one after the other; delete requests are created under that lock),
  * with their event filter; their pending delete requests; the overlap probes; the registered
  * objects for update, then the media records for share, so a concurrent deletion of an
@@ -119,12 +119,18 @@ export async function lockForRegistration(
   const flowIds = sql`(select value::uuid from jsonb_array_elements_text(${jsonText([...input.flowIds].sort())}))`;
   const objectIds = textList([...input.objectIds].sort());
   const probes = input.probes.map((p) => ({ k: p.key, f: p.flowId, lo: String(p.lo), hi: String(p.hi) }));
+  // The flow locks come first, in a statement of their own: a statement sees the database as it
+  // was when it began, so overlap probes in the statement that waited for a flow's lock would
+  // miss the segments the transaction holding it had just committed.
+  const lockedIds = rowsOf<{ id: string }>(
+    await db.execute(sql`select id from ${tamsFlows} where id in ${flowIds} order by id for update${input.skipLocked ? sql` skip locked` : sql``}`),
+  ).map((r) => r.id);
   const result = await db.execute(sql`
     select
       (select json_agg(json_build_object('id', f.id, 'read_only', f.read_only, 'container', f.container, 'source_id', f.source_id, 'tags', f.tags,
           'flow_collected_by', ${flowCollectedBy(sql.raw('f.id'))}, 'source_collected_by', ${sourceCollectedBy(sql.raw('f.source_id'))}))
-        from (select id, read_only, container, source_id, tags from ${tamsFlows} where id in ${flowIds} order by id
-          for update${input.skipLocked ? sql` skip locked` : sql``}) f) as flows,
+        from (select id, read_only, container, source_id, tags from ${tamsFlows}
+          where id in (select value::uuid from jsonb_array_elements_text(${jsonText(lockedIds)}))) f) as flows,
       ${input.skipLocked ? sql`(select json_agg(id) from ${tamsFlows} where id in ${flowIds})` : sql`null::json`} as existing,
       (select json_agg(json_build_object('flow_id', d.flow_id, 'id', d.id, 'delete_flow', d.delete_flow, 'remaining', d.timerange_remaining) order by d.created)
         from ${tamsDeleteRequests} d where d.flow_id in ${flowIds} and d.status in ('created', 'started')) as pending,
