@@ -51,6 +51,7 @@ export interface ErasedBatch {
   count: number;
   /** More segments of the scope remain after this batch. */
   more: boolean;
+  /** The media and init objects the deleted segments referenced. */
   objectIds: string[];
   /** The registered timeranges of the first and last segments deleted (null when none). */
   first: string | null;
@@ -66,10 +67,10 @@ export async function deleteOldestSegments(db: Db, scope: SegmentScope, limit: n
       select ctid as row_id, lower(${s.range}) as lo from ${s} where ${scopeConditions(scope)} order by lower(${s.range}) limit ${limit + 1}
     ), d as (
       delete from ${s} where ctid = any(array(select row_id from candidates order by lo limit ${limit}))
-      returning object_id, range, timerange
+      returning object_id, init_object_id, range, timerange
     )
     select (select count(*) from candidates)::int as found, (select count(*) from d)::int as count,
-      coalesce((select array_agg(distinct object_id) from d), '{}') as object_ids,
+      coalesce((select array_agg(distinct id) from (select object_id as id from d union all select init_object_id from d where init_object_id is not null) u), '{}') as object_ids,
       (select timerange from d order by lower(range) asc limit 1) as first,
       (select timerange from d order by lower(range) desc limit 1) as last,
       (select max(upper(range))::text from d) as last_upper`);
@@ -85,7 +86,8 @@ export async function deleteOldestSegments(db: Db, scope: SegmentScope, limit: n
 }
 
 /**
- * Of `ids`, the objects no segment (of any flow) references any more lose their tams_objects
+ * Of `ids`, the objects no segment (of any flow) references any more, as its media object or as
+ * its init object, lose their tams_objects
  * row, and their media records are queued in tams_released_objects for deletion; returns the
  * pids queued. The object rows are locked first: two flows releasing their last references to
  * a shared object at once run one after the other, so the second sees the first's deletion.
@@ -96,7 +98,10 @@ export async function releaseObjects(db: Db, ids: string[], actor: string): Prom
   await db.execute(sql`select id from ${o} where id ${idList} order by id for update`);
   const queued = await db.execute(sql`
     with freed as (
-      delete from ${o} where id ${idList} and not exists (select 1 from ${s} where ${s.objectId} = ${o.id}) returning id
+      delete from ${o} where id ${idList}
+        and not exists (select 1 from ${s} where ${s.objectId} = ${o.id})
+        and not exists (select 1 from ${s} where ${s.initObjectId} = ${o.id})
+      returning id
     )
     insert into ${released} (pid, actor)
     select ${media.pid}, ${actor} from ${media} where ${media.pid} in (select id from freed) and ${media.pidType} = ${TAMS_OBJECT_PID_TYPE}

@@ -47,7 +47,8 @@ export class ObjectsService {
       id: object.id,
       referenced_by_flows: page.items.map((r) => r.flow_id),
       first_referenced_by_flow: object.first_flow_id,
-      timerange: object.timerange,
+      // object.json: MUST NOT be set for an init segment.
+      ...(object.init ? {} : { timerange: object.timerange }),
       ...(object.key_frame_count !== null ? { key_frame_count: object.key_frame_count } : {}),
       get_urls: getUrls,
     };

@@ -4,7 +4,7 @@ import { badRequest, forbidden, notFound } from '../../http/errors.js';
 import { segmentsRefusal } from '../deletion/delete-guard.js';
 import { segmentsEvent } from '../events.js';
 import { isValidTimerange, parseTimestamp, timerange, type TimeRange } from '../timerange.js';
-import { type Candidate, checkObject, type ObjectAfter, SegmentRefused, segmentError, toCandidate } from './segment-checks.js';
+import { type Candidate, checkInitObject, checkObject, type ObjectAfter, SegmentRefused, segmentError, toCandidate } from './segment-checks.js';
 import * as repo from './segments.repo.js';
 import { type FailedSegment, SegmentPost } from './segments.schemas.js';
 
@@ -98,7 +98,7 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
   const state = await repo.lockForRegistration(tx, {
     flowIds: [...new Set(registrations.map((r) => r.flowId))],
     probes,
-    objectIds: [...new Set(registrations.flatMap((r) => r.candidates.map((c) => c.post.object_id)))],
+    objectIds: [...new Set(registrations.flatMap((r) => r.candidates.flatMap((c) => (c.post.init_object_id === undefined ? [c.post.object_id] : [c.post.object_id, c.post.init_object_id]))))],
     skipLocked: options.skipLocked,
   });
   const objects = new Map<string, ObjectAfter>();
@@ -126,8 +126,13 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
         const existing = state.overlaps.get(keyOf.get(c)!) ?? earlier.find((e) => e.lo < c.hi && c.lo < e.hi)?.post.timerange;
         if (existing !== undefined) throw new SegmentRefused(`timerange: ${c.post.timerange} overlaps the flow's segment ${existing}`);
         const after = checkObject(c, { id: r.flowId, container }, state.objects.get(c.post.object_id), objects.get(c.post.object_id), r.backendLabels);
-        if (after.isNew && !firstFlowOf.has(c.post.object_id)) firstFlowOf.set(c.post.object_id, r.flowId);
-        objects.set(c.post.object_id, after);
+        const initId = c.post.init_object_id;
+        const init = initId === undefined ? undefined : checkInitObject(initId, r.flowId, state.objects.get(initId), objects.get(initId));
+        for (const [id, o] of [[c.post.object_id, after], [initId, init]] as const) {
+          if (id === undefined || o === undefined) continue;
+          if (o.isNew && !firstFlowOf.has(id)) firstFlowOf.set(id, r.flowId);
+          objects.set(id, o);
+        }
         inserted.push(c);
       } catch (err) {
         if (!(err instanceof SegmentRefused)) throw err;
@@ -145,6 +150,7 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
           hi: c.hi,
           timerange: c.post.timerange,
           objectId: c.post.object_id,
+          initObjectId: c.post.init_object_id,
           tsOffset: c.post.ts_offset === undefined ? undefined : c.tsOffset,
           lastDuration: c.post.last_duration === undefined ? undefined : parseTimestamp(c.post.last_duration),
           sampleOffset: c.post.sample_offset,
@@ -154,7 +160,9 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
       writes.flowIds.push(r.flowId);
       writes.events.push(
         segmentsEvent('segments_added', flow.filter, r.actor, {
-          segments: inserted.map((c) => compactSegment({ ...c.post, get_urls: undefined, init_object_id: undefined, object_timerange: undefined })),
+          segments: inserted.map((c) =>
+            compactSegment({ ...c.post, get_urls: undefined, init_object_id: undefined, init_object: c.post.init_object_id === undefined ? undefined : { object_id: c.post.init_object_id }, object_timerange: undefined }),
+          ),
         }),
       );
     }
@@ -162,7 +170,7 @@ export async function registerInTransaction(tx: Db, registrations: Registration[
   });
 
   for (const [id, o] of objects) {
-    if (o.isNew) writes.objects.push({ id, firstFlowId: firstFlowOf.get(id)!, timerange: o.timerange, keyFrameCount: o.keyFrameCount, uncontrolled: o.uncontrolled });
+    if (o.isNew) writes.objects.push({ id, firstFlowId: firstFlowOf.get(id)!, timerange: o.timerange, keyFrameCount: o.keyFrameCount, uncontrolled: o.uncontrolled, init: o.init });
     else if (o.changedUrls) writes.urls.push({ id, urls: o.uncontrolled });
   }
   if (writes.segments.length) await repo.writeRegistration(tx, { ...writes, flowIds: [...new Set(writes.flowIds)] });

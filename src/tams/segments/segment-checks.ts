@@ -39,7 +39,7 @@ const refuse = (message: string): never => {
 
 /** Parses a segment's ranges and offsets; throws SegmentRefused naming the problem. */
 export function toCandidate(i: number, post: SegmentPost): Candidate {
-  if (post.init_object_id !== undefined) refuse('init_object_id: init objects are not supported by this store yet');
+  if (post.init_object_id !== undefined && post.init_object_id === post.object_id) refuse('init_object_id: a segment\'s init object cannot be its media object');
   let range: TimeRange;
   let objectTimerange: TimeRange | undefined;
   let tsOffset: bigint;
@@ -72,6 +72,8 @@ export interface ObjectAfter {
   uncontrolled: UncontrolledUrl[];
   isNew: boolean;
   changedUrls: boolean;
+  /** An init object (`init_object_id`), never a media object. */
+  init: boolean;
 }
 
 /**
@@ -93,6 +95,7 @@ export function checkObject(
   const flowId = flow.id;
   if (!state) return refuse(`object_id: object ${id} does not exist; allocate objects with POST /flows/${flowId}/storage`);
   if (state.deleteRequested) return refuse(`object_id: object ${id} is being deleted`);
+  if (current?.init) refuse(`object_id: object ${id} is registered as an init object; init objects may not be media objects`);
   // Spec (flow-segment-post.json): the object's content-type MUST match the flow's container.
   if (state.contentType !== null && mimeType(state.contentType) !== mimeType(flow.container)) {
     refuse(`object_id: object ${id} has content type ${state.contentType}; flow ${flowId}'s container is ${flow.container}`);
@@ -101,7 +104,7 @@ export function checkObject(
   if (!current) {
     if (state.allocatedFor !== null && state.allocatedFor !== flowId) refuse(`object_id: object ${id} was allocated for flow ${state.allocatedFor}, not this one`);
     const objectRange = c.objectTimerange ?? c.inObject;
-    after = { timerange: formatTimerange(objectRange), keyFrameCount: c.post.key_frame_count ?? null, uncontrolled: [], isNew: true, changedUrls: false };
+    after = { timerange: formatTimerange(objectRange), keyFrameCount: c.post.key_frame_count ?? null, uncontrolled: [], isNew: true, changedUrls: false, init: false };
   } else {
     if (c.objectTimerange !== undefined && !equals(c.objectTimerange, parseTimerange(current.timerange))) {
       refuse(`object_timerange: object ${id} has timerange ${current.timerange}; it cannot change`);
@@ -124,6 +127,21 @@ export function checkObject(
     }
   }
   return after;
+}
+
+/**
+ * The rules for a segment's init object: it must exist (allocated by /storage for this flow, or
+ * any media record), not be being deleted, and never be a media object (the spec's SHOULD, both
+ * ways: the role is fixed when the object is first registered). Its content type may differ from
+ * the flow's container (flow-segment-post.json: MAY). Many segments share one init object.
+ */
+export function checkInitObject(id: string, flowId: string, state: ObjectState | undefined, current: ObjectAfter | undefined): ObjectAfter {
+  if (!state) return refuse(`init_object_id: object ${id} does not exist; allocate objects with POST /flows/${flowId}/storage`);
+  if (state.deleteRequested) return refuse(`init_object_id: object ${id} is being deleted`);
+  if (current && !current.init) return refuse(`init_object_id: object ${id} is registered as a media object; media objects may not be init objects`);
+  if (current) return current;
+  if (state.allocatedFor !== null && state.allocatedFor !== flowId) refuse(`init_object_id: object ${id} was allocated for flow ${state.allocatedFor}, not this one`);
+  return { timerange: '()', keyFrameCount: null, uncontrolled: [], isNew: true, changedUrls: false, init: true };
 }
 
 /** The type/subtype of a media type, without parameters, lower case. */

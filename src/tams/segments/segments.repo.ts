@@ -76,7 +76,7 @@ export interface ObjectState {
   /** The record's content type (as uploaded, else as allocated); null when unknown. */
   contentType: string | null;
   /** Null until a segment registered the object. */
-  registered: { timerange: string; keyFrameCount: number | null; uncontrolled: UncontrolledUrl[] } | null;
+  registered: { timerange: string; keyFrameCount: number | null; uncontrolled: UncontrolledUrl[]; init: boolean } | null;
 }
 
 /** A probe for an existing segment of `flowId` overlapping [lo, hi), named by `key`. */
@@ -140,7 +140,7 @@ export async function lockForRegistration(
           select ${s.timerange} as timerange from ${s} where ${s.flowId} = x.f and ${s.range} && int8range(x.lo::int8, x.hi::int8, '[)') limit 1
         ) e) as overlaps,
       (select json_agg(t) from (
-        select id, timerange, key_frame_count, uncontrolled_urls from ${o} where id in ${objectIds} order by id for update) t) as objects,
+        select id, timerange, key_frame_count, uncontrolled_urls, init from ${o} where id in ${objectIds} order by id for update) t) as objects,
       (select json_agg(t) from (
         select pid, pid_type, delete_requested is not null as delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for,
           coalesce(content_type, metadata #>> '{tams,content_type}') as content_type
@@ -150,7 +150,7 @@ export async function lockForRegistration(
     existing: string[] | null;
     pending: { flow_id: string; id: string; delete_flow: boolean; remaining: string }[] | null;
     overlaps: { k: number; timerange: string }[] | null;
-    objects: { id: string; timerange: string; key_frame_count: number | null; uncontrolled_urls: UncontrolledUrl[] }[] | null;
+    objects: { id: string; timerange: string; key_frame_count: number | null; uncontrolled_urls: UncontrolledUrl[]; init: boolean }[] | null;
     records: { pid: string; pid_type: string; delete_requested: boolean; allocated_for: string | null; content_type: string | null }[] | null;
   }>(result);
   const flows = new Map(
@@ -175,7 +175,7 @@ export async function lockForRegistration(
         deleteRequested: r.delete_requested,
         allocatedFor: r.allocated_for,
         contentType: r.content_type,
-        registered: reg ? { timerange: reg.timerange, keyFrameCount: reg.key_frame_count, uncontrolled: reg.uncontrolled_urls } : null,
+        registered: reg ? { timerange: reg.timerange, keyFrameCount: reg.key_frame_count, uncontrolled: reg.uncontrolled_urls, init: reg.init } : null,
       };
       return [r.pid, state];
     }),
@@ -195,6 +195,7 @@ export interface NewObject {
   timerange: string;
   keyFrameCount: number | null;
   uncontrolled: UncontrolledUrl[];
+  init: boolean;
 }
 
 export interface NewSegment {
@@ -203,6 +204,7 @@ export interface NewSegment {
   hi: bigint;
   timerange: string;
   objectId: string;
+  initObjectId: string | undefined;
   tsOffset: bigint | undefined;
   lastDuration: bigint | undefined;
   sampleOffset: number | undefined;
@@ -226,20 +228,20 @@ export interface RegistrationWrites {
  */
 export async function writeRegistration(db: Db, w: RegistrationWrites): Promise<void> {
   const str = (v: bigint | undefined) => (v === undefined ? null : String(v));
-  const objects = w.objects.map((r) => ({ id: r.id, f: r.firstFlowId, tr: r.timerange, kfc: r.keyFrameCount, urls: r.uncontrolled }));
+  const objects = w.objects.map((r) => ({ id: r.id, f: r.firstFlowId, tr: r.timerange, kfc: r.keyFrameCount, urls: r.uncontrolled, init: r.init }));
   const segments = w.segments.map((r) => ({
-    f: r.flowId, lo: String(r.lo), hi: String(r.hi), tr: r.timerange, obj: r.objectId, tso: str(r.tsOffset), ld: str(r.lastDuration), so: r.sampleOffset ?? null, sc: r.sampleCount ?? null,
+    f: r.flowId, lo: String(r.lo), hi: String(r.hi), tr: r.timerange, obj: r.objectId, init: r.initObjectId ?? null, tso: str(r.tsOffset), ld: str(r.lastDuration), so: r.sampleOffset ?? null, sc: r.sampleCount ?? null,
   }));
   await db.execute(sql`
     with new_objects as (
-      insert into ${o} (id, first_flow_id, timerange, key_frame_count, uncontrolled_urls)
-      select x.id, x.f, x.tr, x.kfc, x.urls from jsonb_to_recordset(${jsonText(objects)}) as x(id text, f uuid, tr text, kfc int, urls jsonb)
+      insert into ${o} (id, first_flow_id, timerange, key_frame_count, uncontrolled_urls, init)
+      select x.id, x.f, x.tr, x.kfc, x.urls, x.init from jsonb_to_recordset(${jsonText(objects)}) as x(id text, f uuid, tr text, kfc int, urls jsonb, init boolean)
     ), new_urls as (
       update ${o} set uncontrolled_urls = x.urls from jsonb_to_recordset(${jsonText(w.urls)}) as x(id text, urls jsonb) where ${o.id} = x.id
     ), new_segments as (
-      insert into ${s} (flow_id, range, timerange, object_id, ts_offset, last_duration, sample_offset, sample_count)
-      select x.f, int8range(x.lo::int8, x.hi::int8, '[)'), x.tr, x.obj, x.tso::int8, x.ld::int8, x.so, x.sc
-      from jsonb_to_recordset(${jsonText(segments)}) as x(f uuid, lo text, hi text, tr text, obj text, tso text, ld text, so int8, sc int8)
+      insert into ${s} (flow_id, range, timerange, object_id, init_object_id, ts_offset, last_duration, sample_offset, sample_count)
+      select x.f, int8range(x.lo::int8, x.hi::int8, '[)'), x.tr, x.obj, x.init, x.tso::int8, x.ld::int8, x.so, x.sc
+      from jsonb_to_recordset(${jsonText(segments)}) as x(f uuid, lo text, hi text, tr text, obj text, init text, tso text, ld text, so int8, sc int8)
     ), touched as (
       update ${tamsFlows} set segments_updated = now() where id in (select value::uuid from jsonb_array_elements_text(${jsonText(w.flowIds)}))
     )
@@ -252,6 +254,7 @@ export interface SegmentRow {
   lo: string;
   timerange: string;
   object_id: string;
+  init_object_id: string | null;
   ts_offset: string | null;
   last_duration: string | null;
   sample_offset: string | number | null;
@@ -278,7 +281,7 @@ const copiesColumn = sql`coalesce((select jsonb_agg(jsonb_build_object('store_co
   from ${tamsObjectInstances} ci where ci.object_id = ${o.id} and ci.ready), '[]'::jsonb) as copies`;
 
 const segmentColumns = sql`
-  lower(${s.range})::text as lo, ${s.timerange} as timerange, ${s.objectId} as object_id,
+  lower(${s.range})::text as lo, ${s.timerange} as timerange, ${s.objectId} as object_id, ${s.initObjectId} as init_object_id,
   ${s.tsOffset}::text as ts_offset, ${s.lastDuration}::text as last_duration, ${s.sampleOffset} as sample_offset, ${s.sampleCount} as sample_count,
   ${o.timerange} as object_timerange, ${o.keyFrameCount} as key_frame_count, ${o.uncontrolledUrls} as uncontrolled_urls,
   ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key, coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type, ${copiesColumn}`;
@@ -302,8 +305,11 @@ export async function edgeSegment(db: Db, flowId: string, within: Int8Bounds, la
   return rowsOf<{ timerange: string }>(result)[0]?.timerange;
 }
 
-/** Objects with their location, for shaping events. */
-export async function objectLocations(db: Db, ids: string[]): Promise<Map<string, Omit<SegmentRow, 'lo' | 'timerange' | 'object_id' | 'ts_offset' | 'last_duration' | 'sample_offset' | 'sample_count'>>> {
+/** Where an object's bytes are, and its object properties. */
+export type ObjectLocationRow = Omit<SegmentRow, 'lo' | 'timerange' | 'object_id' | 'init_object_id' | 'ts_offset' | 'last_duration' | 'sample_offset' | 'sample_count'>;
+
+/** Objects with their location, for shaping events and init objects. */
+export async function objectLocations(db: Db, ids: string[]): Promise<Map<string, ObjectLocationRow>> {
   if (!ids.length) return new Map();
   const result = await db.execute(sql`
     select ${o.id} as id, ${o.timerange} as object_timerange, ${o.keyFrameCount} as key_frame_count, ${o.uncontrolledUrls} as uncontrolled_urls,
@@ -316,7 +322,9 @@ export async function objectLocations(db: Db, ids: string[]): Promise<Map<string
 
 /** Up to `limit` flows whose segments use the object, when it is a registered TAMS object. */
 export async function flowsUsingObject(db: Db, objectId: string, limit: number): Promise<string[]> {
-  const result = await db.execute(sql`select distinct ${s.flowId} as flow_id from ${s} where ${s.objectId} = ${objectId} limit ${limit}`);
+  const result = await db.execute(sql`select distinct flow_id from (
+    (select ${s.flowId} as flow_id from ${s} where ${s.objectId} = ${objectId} limit ${limit})
+    union all (select ${s.flowId} from ${s} where ${s.initObjectId} = ${objectId} limit ${limit})) u limit ${limit}`);
   return rowsOf<{ flow_id: string }>(result).map((r) => r.flow_id);
 }
 
@@ -326,6 +334,7 @@ export interface ObjectRow {
   id: string;
   first_flow_id: string;
   timerange: string;
+  init: boolean;
   key_frame_count: number | null;
   uncontrolled_urls: UncontrolledUrl[];
   store_config_id: string | number;
@@ -336,7 +345,7 @@ export interface ObjectRow {
 
 export async function findObject(db: Db, id: string): Promise<ObjectRow | undefined> {
   const result = await db.execute(sql`
-    select ${o.id} as id, ${o.firstFlowId} as first_flow_id, ${o.timerange} as timerange, ${o.keyFrameCount} as key_frame_count,
+    select ${o.id} as id, ${o.firstFlowId} as first_flow_id, ${o.timerange} as timerange, ${o.init} as init, ${o.keyFrameCount} as key_frame_count,
       ${o.uncontrolledUrls} as uncontrolled_urls, ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key,
       coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type, ${copiesColumn}
     from ${o} join ${m} on ${m.pid} = ${o.id} where ${o.id} = ${id}`);
@@ -347,7 +356,8 @@ export async function findObject(db: Db, id: string): Promise<ObjectRow | undefi
 export async function referencingFlows(db: Db, objectId: string, where: (SQL | undefined)[], orderBy: SQL[], limit: number): Promise<{ flow_id: string }[]> {
   const result = await db.execute(sql`
     select ${tamsFlows.id} as flow_id from ${tamsFlows}
-    where exists (select 1 from ${s} where ${s.objectId} = ${objectId} and ${s.flowId} = ${tamsFlows.id})
+    where (exists (select 1 from ${s} where ${s.objectId} = ${objectId} and ${s.flowId} = ${tamsFlows.id})
+      or exists (select 1 from ${s} where ${s.initObjectId} = ${objectId} and ${s.flowId} = ${tamsFlows.id}))
     ${sql.join(
       where.filter((w): w is SQL => w !== undefined).map((w) => sql`and ${w}`),
       sql` `,

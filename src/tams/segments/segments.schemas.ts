@@ -52,6 +52,7 @@ export const SegmentDoc = z
     sample_offset: z.int().optional(),
     sample_count: z.int().optional(),
     key_frame_count: z.int().optional(),
+    init_object: z.object({ object_id: z.string(), get_urls: z.array(z.record(z.string(), z.unknown())).optional() }).optional(),
     get_urls: z.array(z.record(z.string(), z.unknown())).optional(),
   })
   .meta({ id: 'TamsSegment' });

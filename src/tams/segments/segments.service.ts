@@ -8,7 +8,7 @@ import { appliedLimit, fetchPage, type Page } from '../http/paging.js';
 import type { TamsStorage } from '../storage/backends.js';
 import { EMPTY, formatTimerange, formatTimestamp, hull, parseTimerange, type TimeRange, toSqlBounds } from '../timerange.js';
 import type { SegmentEventShaper } from '../webhooks/segment-shaping.js';
-import { GetUrlBuilder, type UrlOptions } from './get-urls.js';
+import { type GetUrl, GetUrlBuilder, type ObjectLocation, type UrlOptions } from './get-urls.js';
 import { GroupCommit } from './group-commit.js';
 import { compactSegment, type Outcome, prepareRegistration, type Registration, registerInTransaction } from './registration.js';
 import * as repo from './segments.repo.js';
@@ -95,12 +95,13 @@ export class SegmentsService {
       repo.selectSegments(this.db, after ? [...where, after] : where, orderBy, limit),
     );
     const urls = new GetUrlBuilder(this.storage, this.options.presignSeconds, query);
-    const items = await Promise.all(page.items.map((row) => this.toDoc(row, urls, query.include_object_timerange ?? false)));
+    const inits = await repo.objectLocations(this.db, [...new Set(page.items.flatMap((r) => (r.init_object_id === null ? [] : [r.init_object_id])))]);
+    const items = await Promise.all(page.items.map((row) => this.toDoc(row, urls, inits, query.include_object_timerange ?? false)));
     const ranges = page.items.map((r) => parseTimerange(r.timerange));
     return { ...page, items, timerange: formatTimerange(ranges.reduce(hull, EMPTY)) };
   }
 
-  private async toDoc(row: repo.SegmentRow, urls: GetUrlBuilder, includeObjectTimerange: boolean): Promise<SegmentDoc> {
+  private async toDoc(row: repo.SegmentRow, urls: GetUrlBuilder, inits: Map<string, repo.ObjectLocationRow>, includeObjectTimerange: boolean): Promise<SegmentDoc> {
     const doc = compactSegment({
       object_id: row.object_id,
       timerange: row.timerange,
@@ -111,8 +112,9 @@ export class SegmentsService {
       sample_count: row.sample_count === null ? undefined : Number(row.sample_count),
       key_frame_count: row.key_frame_count ?? undefined,
     }) as SegmentDoc;
-    const getUrls = await urls.urls({ storeConfigId: Number(row.store_config_id), storeKey: row.store_key, contentType: row.content_type, copies: row.copies, uncontrolled: row.uncontrolled_urls });
-    return { ...doc, get_urls: getUrls };
+    const getUrls = await urls.urls(locationOf(row));
+    const init = row.init_object_id === null ? undefined : await initObject(row.init_object_id, inits.get(row.init_object_id), urls);
+    return { ...doc, ...(init ? { init_object: init } : {}), get_urls: getUrls };
   }
 
   // ---- DELETE --------------------------------------------------------------------------
@@ -160,14 +162,18 @@ export class SegmentsService {
       presigned: options.presigned,
     };
     const urls = new GetUrlBuilder(this.storage, this.options.presignSeconds, urlOptions);
-    const locations = await repo.objectLocations(this.db, [...new Set(event.segments.map((s) => String(s.object_id)))]);
+    const initIdOf = (s: Record<string, unknown>) => (s.init_object as { object_id?: string } | undefined)?.object_id;
+    const ids = event.segments.flatMap((s) => [String(s.object_id), ...(initIdOf(s) === undefined ? [] : [initIdOf(s)!])]);
+    const locations = await repo.objectLocations(this.db, [...new Set(ids)]);
     const segments = await Promise.all(
       event.segments.map(async (segment) => {
-        const { get_urls: _urls, object_timerange: _range, ...rest } = segment;
+        const { get_urls: _urls, object_timerange: _range, init_object: _init, ...rest } = segment;
+        const initId = initIdOf(segment);
+        if (initId !== undefined) rest.init_object = await initObject(initId, locations.get(initId), urls);
         const where = locations.get(String(segment.object_id));
         // An object deleted since: the segment without URLs.
         if (!where) return rest;
-        const shaped: Record<string, unknown> = { ...rest, get_urls: await urls.urls({ storeConfigId: Number(where.store_config_id), storeKey: where.store_key, contentType: where.content_type, copies: where.copies, uncontrolled: where.uncontrolled_urls }) };
+        const shaped: Record<string, unknown> = { ...rest, get_urls: await urls.urls(locationOf(where)) };
         if (options.include_object_timerange) shaped.object_timerange = where.object_timerange;
         if (where.key_frame_count !== null && shaped.key_frame_count === undefined) shaped.key_frame_count = where.key_frame_count;
         return shaped;
@@ -175,6 +181,19 @@ export class SegmentsService {
     );
     return { ...event, segments };
   };
+}
+
+const locationOf = (row: repo.ObjectLocationRow): ObjectLocation => ({
+  storeConfigId: Number(row.store_config_id),
+  storeKey: row.store_key,
+  contentType: row.content_type,
+  copies: row.copies,
+  uncontrolled: row.uncontrolled_urls,
+});
+
+/** A segment's `init_object` (flow-segment.json): its id and get_urls (none when the object has gone). */
+async function initObject(id: string, where: repo.ObjectLocationRow | undefined, urls: GetUrlBuilder): Promise<{ object_id: string; get_urls?: GetUrl[] }> {
+  return where ? { object_id: id, get_urls: await urls.urls(locationOf(where)) } : { object_id: id };
 }
 
 const formatNs = (v: string): string => formatTimestamp(BigInt(v));

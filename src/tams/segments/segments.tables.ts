@@ -1,4 +1,5 @@
-import { bigint, customType, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, boolean, customType, index, integer, jsonb, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { media } from '../../media/media.tables.js';
 import { instant } from '../columns.js';
 import { tamsFlows } from '../flows/flows.tables.js';
@@ -27,6 +28,12 @@ export const tamsObjects = pgTable('tams_objects', {
   /** As registered (or derived from the first segment), printed back as is. */
   timerange: text('timerange').notNull(),
   keyFrameCount: integer('key_frame_count'),
+  /**
+   * Registered as an init object (`init_object_id`): fixed by the first registration, so a media
+   * object is never used as an init object or the reverse (read under the row's lock). An init
+   * object's `timerange` is `()` and not shown (object.json: MUST NOT be set).
+   */
+  init: boolean('init').notNull().default(false),
   uncontrolledUrls: jsonb('uncontrolled_urls').$type<UncontrolledUrl[]>().notNull().default([]),
   created: instant('created').notNull().defaultNow(),
 });
@@ -49,11 +56,17 @@ export const tamsSegments = pgTable(
     objectId: text('object_id')
       .notNull()
       .references(() => tamsObjects.id, { onUpdate: 'cascade', onDelete: 'restrict' }),
+    /** The initialisation object (fMP4/CMAF init segment) shared by the flow's segments; never also a media object. */
+    initObjectId: text('init_object_id').references(() => tamsObjects.id, { onUpdate: 'cascade', onDelete: 'restrict' }),
     tsOffset: bigint('ts_offset', { mode: 'bigint' }),
     lastDuration: bigint('last_duration', { mode: 'bigint' }),
     sampleOffset: bigint('sample_offset', { mode: 'number' }),
     sampleCount: bigint('sample_count', { mode: 'number' }),
     created: instant('created').notNull().defaultNow(),
   },
-  (t) => [index('tams_segments_object_idx').on(t.objectId, t.flowId)],
+  (t) => [
+    index('tams_segments_object_idx').on(t.objectId, t.flowId),
+    // Partial: most flows have no init objects; serves the reference checks of release and registration.
+    index('tams_segments_init_object_idx').on(t.initObjectId, t.flowId).where(sql`${t.initObjectId} is not null`),
+  ],
 );
