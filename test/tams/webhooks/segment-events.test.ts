@@ -58,4 +58,25 @@ describe('segment webhook events', () => {
       expect(receiver.accepted(path)[1]!.body).toMatchObject({ event_type: 'flows/segments_deleted', event: { flow_id: flowId, timerange: '[0:0_10:0)' } });
     }
   });
+
+  it('carry the init object with its get_urls shaped per webhook', async () => {
+    const flowId = newId();
+    expect((await api.put(`/flows/${flowId}`, videoFlow(flowId, newId(), { container: 'video/mp4' }))).status).toBe(201);
+    const register = async (path: string, body: Record<string, unknown>) =>
+      expect((await api.post('/service/webhooks', { url: `${receiver.url}${path}`, events: ['flows/segments_added'], flow_ids: [flowId], ...body })).status).toBe(201);
+    await register('/init-plain', {});
+    await register('/init-none', { accept_get_urls: [] });
+    const [init] = await allocate(api, flowId, { limit: 1, content_type: 'application/mp4' });
+    const initBytes = Buffer.from('init segment for webhooks');
+    await upload(init!, initBytes);
+    const [object] = await allocate(api, flowId);
+    expect((await api.post(`/flows/${flowId}/segments`, { object_id: object!.object_id, init_object_id: init!.object_id, timerange: '[0:0_2:0)' })).status).toBe(201);
+    await receiver.until(() => ['/init-plain', '/init-none'].every((p) => receiver.accepted(p).length >= 1));
+    const initOf = (path: string) => (receiver.accepted(path)[0]!.body.event.segments as { init_object?: { object_id: string; get_urls?: { url: string; label: string }[] } }[])[0]!.init_object!;
+    const plain = initOf('/init-plain');
+    expect(plain.object_id).toBe(init!.object_id);
+    expect(plain.get_urls!.map((u) => u.label)).toEqual(['filesystem:tams']);
+    expect(await download(plain.get_urls![0]!.url)).toEqual(initBytes);
+    expect(initOf('/init-none')).toEqual({ object_id: init!.object_id, get_urls: [] });
+  });
 });
