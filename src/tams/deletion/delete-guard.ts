@@ -25,24 +25,16 @@ function refusalOf(flowId: string, request: PendingRequest | undefined): ApiErro
   });
 }
 
-const blocksSegments = (segments: TimeRange | undefined) => (r: PendingRequest) =>
-  r.deleteFlow || segments === undefined || overlaps(parseTimerange(r.timerangeRemaining), segments);
+const blocksSegments = (segments: TimeRange) => (r: PendingRequest) => r.deleteFlow || overlaps(parseTimerange(r.timerangeRemaining), segments);
 
 /**
- * As `assertNotBeingDeleted`, for a caller that read the flow's pending requests (oldest
- * first) itself, under the flow's lock: the 403 to answer, or undefined.
+ * New segments covering `segments` are refused while the flow is being deleted, or while a
+ * pending request's remaining range overlaps them (they would be deleted, or not, depending on
+ * timing). For a caller that read the flow's pending requests (oldest first) under the flow's
+ * lock: the 403 to answer, or undefined.
  */
 export function segmentsRefusal(flowId: string, pending: PendingRequest[], segments: TimeRange): ApiError | undefined {
   return refusalOf(flowId, pending.find(blocksSegments(segments)));
-}
-
-/**
- * New segments (covering `segments`, or anywhere when not given) are refused while the flow is
- * being deleted, or while a pending request's remaining range overlaps them (they would be
- * deleted, or not, depending on timing).
- */
-export function assertNotBeingDeleted(tx: Db, flowId: string, segments?: TimeRange): Promise<void> {
-  return refuse(tx, flowId, blocksSegments(segments));
 }
 
 /** Changes of the flow's metadata (PUT, property endpoints) are refused while the flow is being deleted. */
