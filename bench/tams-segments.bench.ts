@@ -16,9 +16,11 @@
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench tams-segments
  *
- * SEGMENTS_LARGE sets the large flow's size; SEGMENTS_PHASES=writes or reads runs one half.
+ * SEGMENTS_LARGE sets the large flow's size; SEGMENTS_PHASES=writes or reads runs one half (one or
+ * bulk: one kind of registration).
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -28,20 +30,37 @@ import type { Db } from '../src/db/client.js';
 import { freshDatabase, loadFromChild, percentiles, startBenchApp, type BenchApp } from './harness.js';
 
 const ONE_BY_ONE = 1_600;
-const BULK_REQUESTS = 10;
+const BULK_REQUESTS = Number(process.env.SEGMENTS_BULK_REQUESTS ?? 10);
 const BULK_SIZE = 1_000;
 const LARGE = Number(process.env.SEGMENTS_LARGE ?? 1_000_000);
-/** `SEGMENTS_PHASES=reads` (or `writes`) runs only that half. */
+/** `SEGMENTS_PHASES=reads` (or `writes`; `one`, `bulk`) runs only that part. */
 const PHASES = process.env.SEGMENTS_PHASES ?? 'writes,reads';
 const NS = 1_000_000_000n;
 
+/** Busy CPU time of the whole machine so far, in ms (/proc/stat; undefined elsewhere). */
+function machineBusyMs(): number | undefined {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+    return ((user + nice + system + irq + softirq + steal) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where CPU use is measured from. */
+const cpuMark = () => ({ server: process.cpuUsage(), machine: machineBusyMs() });
+
 /**
- * CPU time of this process (the server; in bulk, the client too) per segment since `from`: less
- * sensitive to the other engineers' load than segments/s. The database's CPU is not in it.
+ * CPU per segment since `from`: of this process (the server; in bulk, the client too), and of
+ * the whole machine (server, database and clients: divide the cores by it for the most this
+ * machine could register, whatever the latency). Less sensitive to other load than segments/s.
  */
-const serverCpu = (from: NodeJS.CpuUsage, segments: number): string => {
-  const used = process.cpuUsage(from);
-  return `server CPU ${((used.user + used.system) / 1000 / segments).toFixed(2)} ms/segment`;
+const cpuPerSegment = (from: ReturnType<typeof cpuMark>, segments: number): string => {
+  const used = process.cpuUsage(from.server);
+  const machine = machineBusyMs();
+  const whole = from.machine === undefined || machine === undefined ? '' : `, machine ${((machine - from.machine) / segments).toFixed(2)}`;
+  return `CPU ms/segment: server ${((used.user + used.system) / 1000 / segments).toFixed(2)}${whole}`;
 };
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -88,29 +107,42 @@ async function oneByOne(app: BenchApp, db: Db, storePk: number, flows: string[],
     return { flowId: flows[flowIndex]!, segments };
   });
   const job = JSON.stringify({ baseUrl: app.baseUrl, token: app.adminToken, loops });
-  const cpu = process.cpuUsage();
+  const cpu = cpuMark();
   const poster = promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./segment-poster.ts', import.meta.url))], { maxBuffer: 16 * 1024 * 1024 });
   poster.child.stdin!.end(job);
   const { stdout } = await poster;
   const { seconds, latencies } = JSON.parse(stdout) as { seconds: number; latencies: number[] };
   const p = percentiles(latencies);
-  console.log(`    ${label.padEnd(44)} ${Math.round(ONE_BY_ONE / seconds)} segments/s   p50 ${p.p50.toFixed(1)} ms   p99 ${p.p99.toFixed(1)} ms   ${serverCpu(cpu, ONE_BY_ONE)}   (load ${load()})`);
+  console.log(`    ${label.padEnd(44)} ${Math.round(ONE_BY_ONE / seconds)} segments/s   p50 ${p.p50.toFixed(1)} ms   p99 ${p.p99.toFixed(1)} ms   ${cpuPerSegment(cpu, ONE_BY_ONE)}   (load ${load()})`);
 }
 
-async function bulk(app: BenchApp, db: Db, storePk: number): Promise<void> {
-  const flowId = await createFlow(app);
-  const prefix = `bulk-${randomUUID()}`;
-  await seedObjects(db, storePk, flowId, prefix, BULK_REQUESTS * BULK_SIZE);
+/**
+ * Bulk registration, BULK_SIZE segments per request, BULK_REQUESTS requests on each of
+ * `connections` flows, one request in flight per flow (parallel ingests of several flows).
+ */
+async function bulk(app: BenchApp, db: Db, storePk: number, connections: number): Promise<void> {
+  const flows = await Promise.all(Array.from({ length: connections }, async () => {
+    const flowId = await createFlow(app);
+    const prefix = `bulk-${randomUUID()}`;
+    await seedObjects(db, storePk, flowId, prefix, (BULK_REQUESTS + 1) * BULK_SIZE);
+    return { flowId, prefix };
+  }));
+  const body = (prefix: string, r: number) => Array.from({ length: BULK_SIZE }, (_, k) => ({ object_id: `${prefix}-${r * BULK_SIZE + k}`, timerange: range(r * BULK_SIZE + k) }));
+  // The first request of each flow warms up (JIT, plans) and is not counted.
+  for (const { flowId, prefix } of flows) await post(app, flowId, body(prefix, 0));
   const latencies: number[] = [];
-  const cpu = process.cpuUsage();
+  const cpu = cpuMark();
   const started = performance.now();
-  for (let r = 0; r < BULK_REQUESTS; r++) {
-    const body = Array.from({ length: BULK_SIZE }, (_, k) => ({ object_id: `${prefix}-${r * BULK_SIZE + k}`, timerange: range(r * BULK_SIZE + k) }));
-    latencies.push(await post(app, flowId, body));
-  }
+  await Promise.all(flows.map(async ({ flowId, prefix }) => {
+    for (let r = 1; r <= BULK_REQUESTS; r++) {
+      latencies.push(await post(app, flowId, body(prefix, r)));
+    }
+  }));
   const seconds = (performance.now() - started) / 1000;
+  const total = connections * BULK_REQUESTS * BULK_SIZE;
   const p = percentiles(latencies);
-  console.log(`    ${`bulk, ${BULK_SIZE} per request, 1 connection`.padEnd(44)} ${Math.round((BULK_REQUESTS * BULK_SIZE) / seconds)} segments/s   p50 ${p.p50.toFixed(0)} ms per request   ${serverCpu(cpu, BULK_REQUESTS * BULK_SIZE)}   (load ${load()})`);
+  const label = `bulk, ${BULK_SIZE} per request, ${connections} flow${connections > 1 ? 's' : ''} in parallel`;
+  console.log(`    ${label.padEnd(44)} ${Math.round(total / seconds)} segments/s   p50 ${p.p50.toFixed(0)} ms per request   ${cpuPerSegment(cpu, total)}   (load ${load()})`);
 }
 
 /** A flow of `n` 10-second segments from 0:0, reusing 1,000 objects through ts_offset. */
@@ -156,13 +188,16 @@ export async function run(): Promise<void> {
     try {
       const db = bench.database.db;
       const storePk = await app.ctx.tams.backends.defaultPk();
-      if (PHASES.includes('writes')) {
-        console.log('  registration:');
+      if (PHASES.includes('writes') || PHASES.includes('one') || PHASES.includes('bulk')) console.log('  registration:');
+      if (PHASES.includes('writes') || PHASES.includes('one')) {
         const eight = [];
         for (let i = 0; i < 8; i++) eight.push(await createFlow(app));
         await oneByOne(app, db, storePk, eight, 'one per request, 8 in flight, 8 flows');
         await oneByOne(app, db, storePk, [await createFlow(app)], 'one per request, 8 in flight, 1 flow');
-        await bulk(app, db, storePk);
+      }
+      if (PHASES.includes('writes') || PHASES.includes('bulk')) {
+        await bulk(app, db, storePk, 1);
+        await bulk(app, db, storePk, 2);
       }
       if (PHASES.includes('reads')) {
         console.log(`  GET /flows/{id}/segments (load average ${load()}):`);

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/rows.js';
+import { anyOf, rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import type { SortOrder } from '../http/paging.js';
 import { tamsObjects, tamsSegments } from '../segments/segments.tables.js';
@@ -16,7 +16,6 @@ const released = tamsReleasedObjects;
 export type DeleteRequestRow = typeof r.$inferSelect;
 
 /** `= any(array(...))` of the given strings as one JSON parameter, evaluated once (drizzle would expand an array into a list of parameters). */
-const anyOf = (values: string[]): SQL => sql`= any(array(select jsonb_array_elements_text(${JSON.stringify(values)}::jsonb)))`;
 const int8 = (v: bigint | null) => (v === null ? null : String(v));
 
 /** What segments a deletion covers: of the flow, wholly inside `within`, optionally of one object. */
@@ -104,7 +103,7 @@ export async function releaseObjects(db: Db, ids: string[], actor: string): Prom
       returning id
     )
     insert into ${released} (pid, actor)
-    select ${media.pid}, ${actor} from ${media} where ${media.pid} in (select id from freed) and ${media.pidType} = ${TAMS_OBJECT_PID_TYPE}
+    select ${media.pid}, ${actor} from ${media} where ${media.pid} = any(array(select id from freed)) and ${media.pidType} = ${TAMS_OBJECT_PID_TYPE}
     on conflict do nothing
     returning pid`);
   return rowsOf<{ pid: string }>(queued).map((x) => x.pid);

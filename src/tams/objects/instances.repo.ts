@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf } from '../../db/rows.js';
+import { anyOf, rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import { tamsObjects, type UncontrolledUrl } from '../segments/segments.tables.js';
 import { TAMS_OBJECT_PID_TYPE } from '../storage/backends.js';
@@ -130,10 +130,9 @@ export async function markExpiredAllocations(db: Db, olderThanSeconds: number, l
       and not exists (select 1 from ${o} where ${o.id} = ${m.pid})`;
   const locked = rowsOf<{ id: number }>(await db.execute(sql`select ${m.id} as id from ${m} where ${expired} order by ${m.id} limit ${limit} for update skip locked`));
   if (!locked.length) return [];
-  const ids = JSON.stringify(locked.map((r) => Number(r.id)));
   const marked = await db.execute(sql`
     update ${m} set delete_requested = now(), delete_requested_by = ${actor}, delete_reason = ${reason}
-    where ${m.id} = any(array(select jsonb_array_elements_text(${ids}::jsonb)::int8)) and ${expired}
+    where ${m.id} ${anyOf(locked.map((r) => Number(r.id)), 'int8')} and ${expired}
     returning ${m.pid} as pid`);
   return rowsOf<{ pid: string }>(marked).map((r) => r.pid);
 }

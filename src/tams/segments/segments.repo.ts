@@ -1,6 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { rowsOf, textList } from '../../db/rows.js';
+import { anyOf, rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import type { TamsEventFilter } from '../events.js';
 import { insertEventsSql, type NewEvent } from '../../events/outbox.js';
@@ -20,9 +20,24 @@ const s = tamsSegments;
 const o = tamsObjects;
 const m = media;
 
-/** `int8range(lower, upper, '[)')` of half-open bounds; null sides unbounded. */
-export const rangeOf = (b: Int8Bounds): SQL =>
-  sql`int8range(${b.lower === null ? null : String(b.lower)}::int8, ${b.upper === null ? null : String(b.upper)}::int8, '[)')`;
+/**
+ * The segment `alias` (a tams_segments row) is one of flow `flowId`'s and overlaps `b` (half-open,
+ * null sides unbounded), as conditions the btree on (flow_id, lower(range)) serves as one range
+ * scan. A flow's segments never overlap, so in order of start their ends are in order too: of
+ * those starting at or before `b.lower`, only the last can reach past it, and the scan starts
+ * there. `flowId` may be an outer query's column.
+ */
+export function overlapsSql(alias: string, flowId: SQL, b: Int8Bounds): SQL {
+  const a = sql.raw(alias);
+  const conditions = [sql`${a}.flow_id = ${flowId}`];
+  if (b.upper !== null) conditions.push(sql`lower(${a}.range) < ${String(b.upper)}::int8`);
+  if (b.lower !== null) {
+    const lo = sql`${String(b.lower)}::int8`;
+    const lastStartingBefore = sql`(select lower(p.range) from ${s} p where p.flow_id = ${flowId} and lower(p.range) <= ${lo} order by lower(p.range) desc limit 1)`;
+    conditions.push(sql`lower(${a}.range) >= coalesce(${lastStartingBefore}, ${lo})`, sql`upper(${a}.range) > ${lo}`);
+  }
+  return sql.join(conditions, sql` and `);
+}
 
 // ---- flows ---------------------------------------------------------------------------------
 
@@ -116,35 +131,36 @@ export async function lockForRegistration(
   db: Db,
   input: { flowIds: string[]; probes: OverlapProbe[]; objectIds: string[]; skipLocked: boolean },
 ): Promise<RegistrationState> {
-  const flowIds = sql`(select value::uuid from jsonb_array_elements_text(${jsonText([...input.flowIds].sort())}))`;
-  const objectIds = textList([...input.objectIds].sort());
+  const flowIds = anyOf(input.flowIds, 'uuid');
+  const objectIds = anyOf(input.objectIds);
   const probes = input.probes.map((p) => ({ k: p.key, f: p.flowId, lo: String(p.lo), hi: String(p.hi) }));
   // The flow locks come first, in a statement of their own: a statement sees the database as it
   // was when it began, so overlap probes in the statement that waited for a flow's lock would
   // miss the segments the transaction holding it had just committed.
   const lockedIds = rowsOf<{ id: string }>(
-    await db.execute(sql`select id from ${tamsFlows} where id in ${flowIds} order by id for update${input.skipLocked ? sql` skip locked` : sql``}`),
+    await db.execute(sql`select id from ${tamsFlows} where id ${flowIds} order by id for update${input.skipLocked ? sql` skip locked` : sql``}`),
   ).map((r) => r.id);
   const result = await db.execute(sql`
     select
       (select json_agg(json_build_object('id', f.id, 'read_only', f.read_only, 'container', f.container, 'source_id', f.source_id, 'tags', f.tags,
           'flow_collected_by', ${flowCollectedBy(sql.raw('f.id'))}, 'source_collected_by', ${sourceCollectedBy(sql.raw('f.source_id'))}))
         from (select id, read_only, container, source_id, tags from ${tamsFlows}
-          where id in (select value::uuid from jsonb_array_elements_text(${jsonText(lockedIds)}))) f) as flows,
-      ${input.skipLocked ? sql`(select json_agg(id) from ${tamsFlows} where id in ${flowIds})` : sql`null::json`} as existing,
+          where id ${anyOf(lockedIds, 'uuid')}) f) as flows,
+      ${input.skipLocked ? sql`(select json_agg(id) from ${tamsFlows} where id ${flowIds})` : sql`null::json`} as existing,
       (select json_agg(json_build_object('flow_id', d.flow_id, 'id', d.id, 'delete_flow', d.delete_flow, 'remaining', d.timerange_remaining) order by d.created)
-        from ${tamsDeleteRequests} d where d.flow_id in ${flowIds} and d.status in ('created', 'started')) as pending,
+        from ${tamsDeleteRequests} d where d.flow_id ${flowIds} and d.status in ('created', 'started')) as pending,
       (select json_agg(json_build_object('k', x.k, 'timerange', e.timerange))
         from jsonb_to_recordset(${jsonText(probes)}) as x(k int, f uuid, lo text, hi text)
         cross join lateral (
-          select ${s.timerange} as timerange from ${s} where ${s.flowId} = x.f and ${s.range} && int8range(x.lo::int8, x.hi::int8, '[)') limit 1
-        ) e) as overlaps,
+          select ${s.timerange} as timerange, upper(${s.range}) as hi from ${s} where ${s.flowId} = x.f and lower(${s.range}) < x.hi::int8
+          order by lower(${s.range}) desc limit 1
+        ) e where e.hi > x.lo::int8) as overlaps,
       (select json_agg(t) from (
-        select id, timerange, key_frame_count, uncontrolled_urls, init from ${o} where id in ${objectIds} order by id for update) t) as objects,
+        select id, timerange, key_frame_count, uncontrolled_urls, init from ${o} where id ${objectIds} order by id for update) t) as objects,
       (select json_agg(t) from (
         select pid, pid_type, delete_requested is not null as delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for,
           coalesce(content_type, metadata #>> '{tams,content_type}') as content_type
-        from ${m} where pid in ${objectIds} order by pid for share) t) as records`);
+        from ${m} where pid ${objectIds} order by pid for share) t) as records`);
   const [row] = rowsOf<{
     flows: { id: string; read_only: boolean; container: string | null; source_id: string; tags: Record<string, string | string[]>; flow_collected_by: string[] | null; source_collected_by: string[] | null }[] | null;
     existing: string[] | null;
@@ -243,7 +259,7 @@ export async function writeRegistration(db: Db, w: RegistrationWrites): Promise<
       select x.f, int8range(x.lo::int8, x.hi::int8, '[)'), x.tr, x.obj, x.init, x.tso::int8, x.ld::int8, x.so, x.sc
       from jsonb_to_recordset(${jsonText(segments)}) as x(f uuid, lo text, hi text, tr text, obj text, init text, tso text, ld text, so int8, sc int8)
     ), touched as (
-      update ${tamsFlows} set segments_updated = now() where id in (select value::uuid from jsonb_array_elements_text(${jsonText(w.flowIds)}))
+      update ${tamsFlows} set segments_updated = now() where id ${anyOf(w.flowIds, 'uuid')}
     )
     ${insertEventsSql(w.events)}`);
 }
@@ -300,7 +316,7 @@ export async function selectSegments(db: Db, where: SQL[], orderBy: SQL[], limit
 export async function edgeSegment(db: Db, flowId: string, within: Int8Bounds, last: boolean): Promise<string | undefined> {
   const result = await db.execute(sql`
     select ${s.timerange} as timerange from ${s}
-    where ${s.flowId} = ${flowId} and ${s.range} && ${rangeOf(within)}
+    where ${overlapsSql('tams_segments', sql`${flowId}::uuid`, within)}
     order by lower(${s.range}) ${last ? sql`desc` : sql`asc`} limit 1`);
   return rowsOf<{ timerange: string }>(result)[0]?.timerange;
 }
@@ -314,7 +330,7 @@ export async function objectLocations(db: Db, ids: string[]): Promise<Map<string
   const result = await db.execute(sql`
     select ${o.id} as id, ${o.timerange} as object_timerange, ${o.keyFrameCount} as key_frame_count, ${o.uncontrolledUrls} as uncontrolled_urls,
       ${m.storeConfigId} as store_config_id, ${m.storeKey} as store_key, coalesce(${m.contentType}, ${m.metadata} #>> '{tams,content_type}') as content_type, ${copiesColumn}
-    from ${o} join ${m} on ${m.pid} = ${o.id} where ${o.id} in ${textList(ids)}`);
+    from ${o} join ${m} on ${m.pid} = ${o.id} where ${o.id} ${anyOf(ids)}`);
   return new Map(rowsOf<SegmentRow & { id: string }>(result).map(({ id, ...rest }) => [id, rest]));
 }
 

@@ -87,9 +87,7 @@ export class SegmentsService {
     if (query.timerange !== undefined) {
       const bounds = toSqlBounds(query.timerange, { clamp: true });
       if (bounds === null) return { items: [], limit: appliedLimit(query.limit), nextKey: undefined, timerange: '()' };
-      where.push(sql`tams_segments.range && ${repo.rangeOf(bounds)}`);
-      // Also a btree-usable condition on the start, so the ordered index can serve the page.
-      if (bounds.upper !== null) where.push(sql`lower(tams_segments.range) < ${String(bounds.upper)}::int8`);
+      where.push(repo.overlapsSql('tams_segments', sql`${flowId}::uuid`, bounds));
     }
     const page = await fetchPage(repo.segmentOrder, { ...query, reverse }, (after, orderBy, limit) =>
       repo.selectSegments(this.db, after ? [...where, after] : where, orderBy, limit),
@@ -139,7 +137,7 @@ export class SegmentsService {
 
   /** What flows need from segments (GET /flows?timerange=, include_timerange, DELETE). */
   readonly content: Omit<FlowContent, 'deleteAll'> = {
-    overlaps: (flowId, bounds) => sql`exists (select 1 from tams_segments s where s.flow_id = ${flowId} and s.range && ${repo.rangeOf(bounds)})`,
+    overlaps: (flowId, bounds) => sql`exists (select 1 from tams_segments s where ${repo.overlapsSql('s', flowId, bounds)})`,
     isEmpty: (flowId) => sql`not exists (select 1 from tams_segments s where s.flow_id = ${flowId})`,
     timerange: async (db, flowId, within) => {
       const bounds = toSqlBounds(within, { clamp: true });

@@ -40,10 +40,10 @@ export const tamsObjects = pgTable('tams_objects', {
 
 /**
  * Segments of flows. `range` is the half-open nanosecond range used for every comparison;
- * `timerange` is the range as registered (clusivity kept), printed back unchanged. An
- * exclusion constraint on (flow_id =, range &&) refuses overlaps and serves "segments of F
- * overlapping [a,b)"; a btree on (flow_id, lower(range)) serves the time-ordered pages (both
- * in the custom migration).
+ * `timerange` is the range as registered (clusivity kept), printed back unchanged. A flow's
+ * segments never overlap: registration refuses overlaps under the flow's row lock. A unique
+ * btree on (flow_id, lower(range)) (custom migrations 0009 and 0014) serves the time-ordered
+ * pages and "segments of F overlapping [a,b)" (segments.repo `overlapsSql`).
  */
 export const tamsSegments = pgTable(
   'tams_segments',
