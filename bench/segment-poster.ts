@@ -4,7 +4,7 @@
  * for the other runs; autocannon cannot give each request its own object and timerange).
  *
  * stdin: JSON `{ baseUrl, token, loops: [{ flowId, segments: [{object_id, timerange}] }] }`;
- * prints JSON `{ seconds, latencies }` (ms per request). Loops run concurrently, each posting
+ * prints JSON `{ seconds, latencies, cpuMs }` (ms per request; this process's CPU time while posting). Loops run concurrently, each posting
  * its segments one after the other.
  */
 interface Job {
@@ -18,6 +18,7 @@ for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
 const job = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Job;
 const latencies: number[] = [];
 const started = performance.now();
+const cpu = process.cpuUsage();
 await Promise.all(
   job.loops.map(async ({ flowId, segments }) => {
     for (const segment of segments) {
@@ -33,4 +34,5 @@ await Promise.all(
     }
   }),
 );
-process.stdout.write(JSON.stringify({ seconds: (performance.now() - started) / 1000, latencies }));
+const used = process.cpuUsage(cpu);
+process.stdout.write(JSON.stringify({ seconds: (performance.now() - started) / 1000, latencies, cpuMs: (used.user + used.system) / 1000 }));

@@ -56,11 +56,12 @@ const cpuMark = () => ({ server: process.cpuUsage(), machine: machineBusyMs() })
  * the whole machine (server, database and clients: divide the cores by it for the most this
  * machine could register, whatever the latency). Less sensitive to other load than segments/s.
  */
-const cpuPerSegment = (from: ReturnType<typeof cpuMark>, segments: number): string => {
+const cpuPerSegment = (from: ReturnType<typeof cpuMark>, segments: number, clientMs?: number): string => {
   const used = process.cpuUsage(from.server);
   const machine = machineBusyMs();
   const whole = from.machine === undefined || machine === undefined ? '' : `, machine ${((machine - from.machine) / segments).toFixed(2)}`;
-  return `CPU ms/segment: server ${((used.user + used.system) / 1000 / segments).toFixed(2)}${whole}`;
+  const client = clientMs === undefined ? '' : `, client ${(clientMs / segments).toFixed(2)}`;
+  return `CPU ms/segment: server ${((used.user + used.system) / 1000 / segments).toFixed(2)}${client}${whole}`;
 };
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -111,9 +112,9 @@ async function oneByOne(app: BenchApp, db: Db, storePk: number, flows: string[],
   const poster = promisify(execFile)(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./segment-poster.ts', import.meta.url))], { maxBuffer: 16 * 1024 * 1024 });
   poster.child.stdin!.end(job);
   const { stdout } = await poster;
-  const { seconds, latencies } = JSON.parse(stdout) as { seconds: number; latencies: number[] };
+  const { seconds, latencies, cpuMs } = JSON.parse(stdout) as { seconds: number; latencies: number[]; cpuMs: number };
   const p = percentiles(latencies);
-  console.log(`    ${label.padEnd(44)} ${Math.round(ONE_BY_ONE / seconds)} segments/s   p50 ${p.p50.toFixed(1)} ms   p99 ${p.p99.toFixed(1)} ms   ${cpuPerSegment(cpu, ONE_BY_ONE)}   (load ${load()})`);
+  console.log(`    ${label.padEnd(44)} ${Math.round(ONE_BY_ONE / seconds)} segments/s   p50 ${p.p50.toFixed(1)} ms   p99 ${p.p99.toFixed(1)} ms   ${cpuPerSegment(cpu, ONE_BY_ONE, cpuMs)}   (load ${load()})`);
 }
 
 /**
@@ -198,6 +199,7 @@ export async function run(): Promise<void> {
       if (PHASES.includes('writes') || PHASES.includes('bulk')) {
         await bulk(app, db, storePk, 1);
         await bulk(app, db, storePk, 2);
+        await bulk(app, db, storePk, 4);
       }
       if (PHASES.includes('reads')) {
         console.log(`  GET /flows/{id}/segments (load average ${load()}):`);
