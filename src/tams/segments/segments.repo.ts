@@ -1,5 +1,6 @@
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { executePrepared } from '../../db/prepared.js';
 import { anyOf, rowsOf } from '../../db/rows.js';
 import { media } from '../../media/media.tables.js';
 import type { TamsEventFilter } from '../events.js';
@@ -134,13 +135,15 @@ export async function lockForRegistration(
   const flowIds = anyOf(input.flowIds, 'uuid');
   const objectIds = anyOf(input.objectIds);
   const probes = input.probes.map((p) => ({ k: p.key, f: p.flowId, lo: String(p.lo), hi: String(p.hi) }));
+  // Prepared: run for every registration, these cost more to plan than to execute. One name per text.
+  const suffix = input.skipLocked ? '_skip_locked' : '';
   // The flow locks come first, in a statement of their own: a statement sees the database as it
   // was when it began, so overlap probes in the statement that waited for a flow's lock would
   // miss the segments the transaction holding it had just committed.
   const lockedIds = rowsOf<{ id: string }>(
-    await db.execute(sql`select id from ${tamsFlows} where id ${flowIds} order by id for update${input.skipLocked ? sql` skip locked` : sql``}`),
+    await executePrepared(db, `tams_registration_lock${suffix}`, sql`select id from ${tamsFlows} where id ${flowIds} order by id for update${input.skipLocked ? sql` skip locked` : sql``}`),
   ).map((r) => r.id);
-  const result = await db.execute(sql`
+  const result = await executePrepared(db, `tams_registration_read${suffix}`, sql`
     select
       (select json_agg(json_build_object('id', f.id, 'read_only', f.read_only, 'container', f.container, 'source_id', f.source_id, 'tags', f.tags,
           'flow_collected_by', ${flowCollectedBy(sql.raw('f.id'))}, 'source_collected_by', ${sourceCollectedBy(sql.raw('f.source_id'))}))
@@ -248,7 +251,7 @@ export async function writeRegistration(db: Db, w: RegistrationWrites): Promise<
   const segments = w.segments.map((r) => ({
     f: r.flowId, lo: String(r.lo), hi: String(r.hi), tr: r.timerange, obj: r.objectId, init: r.initObjectId ?? null, tso: str(r.tsOffset), ld: str(r.lastDuration), so: r.sampleOffset ?? null, sc: r.sampleCount ?? null,
   }));
-  await db.execute(sql`
+  await executePrepared(db, 'tams_registration_write', sql`
     with new_objects as (
       insert into ${o} (id, first_flow_id, timerange, key_frame_count, uncontrolled_urls, init)
       select x.id, x.f, x.tr, x.kfc, x.urls, x.init from jsonb_to_recordset(${jsonText(objects)}) as x(id text, f uuid, tr text, kfc int, urls jsonb, init boolean)
