@@ -87,6 +87,10 @@ async function scenario(tams: TamsFetch): Promise<void> {
   for (const id of [videoObject!, ...audioObjects]) expect((await tams('GET', `/objects/${id}`)).status).toBe(404);
 }
 
+// The whole client session over real HTTP with real media takes 7 s on a quiet machine and
+// came close to the default 30 s on a loaded one.
+const SCENARIO_TIMEOUT = 90_000;
+
 describe('segments of real media over real HTTP', () => {
   let t: TestApp;
   beforeAll(async () => {
@@ -96,7 +100,7 @@ describe('segments of real media over real HTTP', () => {
 
   it('with the default FilesystemStore', async () => {
     await scenario(await specClient(t));
-  });
+  }, SCENARIO_TIMEOUT);
 });
 
 describe('segments of real media in an S3 backend', () => {
@@ -115,5 +119,5 @@ describe('segments of real media in an S3 backend', () => {
 
   it('with presigned S3 URLs', async () => {
     await scenario(await specClient(t));
-  });
+  }, SCENARIO_TIMEOUT);
 });
