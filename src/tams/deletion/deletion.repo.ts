@@ -15,7 +15,6 @@ const r = tamsDeleteRequests;
 const released = tamsReleasedObjects;
 export type DeleteRequestRow = typeof r.$inferSelect;
 
-/** `= any(array(...))` of the given strings as one JSON parameter, evaluated once (drizzle would expand an array into a list of parameters). */
 const int8 = (v: bigint | null) => (v === null ? null : String(v));
 
 /** What segments a deletion covers: of the flow, wholly inside `within`, optionally of one object. */
