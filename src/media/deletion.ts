@@ -12,7 +12,8 @@ import { toStoreView } from './store-configs.service.js';
 
 /** A deletion is retried once it has waited this long (so the request's own attempt is not raced). */
 const RETRY_AFTER_MS = 60_000;
-const RETRY_BATCH = 100;
+/** Records one query of a retry pass reads; the pass walks on, page after page, to the end of the queue. */
+const RETRY_PAGE = 500;
 /** Records whose bytes one transaction of `removeMany` deletes (its row locks are held meanwhile). */
 const MANY_CHUNK = 500;
 
@@ -26,7 +27,8 @@ const MANY_CHUNK = 500;
  *      `media.deleted` event, commit;
  *   3. if the store fails, the record stays, marked, with the error (a `~` history row and a
  *      `media.deletion_failed` event the first time); the request answers 502 and a
- *      background worker retries every minute until the store deletes the bytes.
+ *      background worker retries (a pass over the whole queue a minute after the previous
+ *      pass ended) until the store deletes the bytes.
  *
  * Deleting bytes that are already gone succeeds (stores' delete is idempotent), so a retry
  * after a crash between the store's delete and the commit simply finishes the job.
@@ -73,18 +75,32 @@ export class MediaDeletion {
     if (marked !== undefined) await this.complete(marked, { skipLocked: false });
   }
 
-  /** One pass of the retry worker: deletions waiting longer than `waitedMs`; returns how many finished. */
-  async retryDue(waitedMs = RETRY_AFTER_MS): Promise<number> {
-    const due = await repo.deletionsDue(this.db, new Date(Date.now() - waitedMs), RETRY_BATCH);
+  /**
+   * One pass of the retry worker over every deletion waiting longer than `waitedMs`; returns how
+   * many finished. The pass walks the queue in (delete_requested, id) pages with a keyset cursor,
+   * so a record that fails is tried once per pass and the records behind it (a failing store's
+   * at the head, a healthy store's after) are reached in the same pass. Records marked after the
+   * pass began wait for the next. `stopping` is asked before each record: a shutdown ends the
+   * walk after the record in hand.
+   */
+  async retryDue(waitedMs = RETRY_AFTER_MS, stopping: () => boolean = () => false): Promise<number> {
+    const before = new Date(Date.now() - waitedMs);
     let finished = 0;
-    for (const id of due) {
-      try {
-        if (await this.complete(id, { skipLocked: true })) finished++;
-      } catch (err) {
-        this.logger.warn({ mediaId: id, err: err instanceof Error ? err.message : String(err) }, 'media deletion retry failed');
+    let after: repo.DueCursor | undefined;
+    for (;;) {
+      if (stopping()) return finished;
+      const page = await repo.deletionsDue(this.db, before, RETRY_PAGE, after);
+      for (const { id } of page) {
+        if (stopping()) return finished;
+        try {
+          if (await this.complete(id, { skipLocked: true })) finished++;
+        } catch (err) {
+          this.logger.warn({ mediaId: id, err: err instanceof Error ? err.message : String(err) }, 'media deletion retry failed');
+        }
       }
+      if (page.length < RETRY_PAGE) return finished;
+      after = page.at(-1);
     }
-    return finished;
   }
 
   /**
@@ -179,26 +195,56 @@ export class MediaDeletion {
   }
 }
 
-/** Retries waiting deletions every minute (one replica at a time per record: rows are skip-locked). */
-export function deletionRetryWorker(deletion: MediaDeletion, logger: Logger): BackgroundWorker {
+export interface RetryWorkerOptions {
+  /** Pause between the end of a pass and the start of the next (default a minute). */
+  everyMs?: number;
+  /** Pause before the first pass (default `everyMs`). */
+  firstAfterMs?: number;
+  /** Deletions that have waited this long are retried (default a minute). */
+  waitedMs?: number;
+}
+
+/**
+ * Retries waiting deletions, a pass a minute after the previous one ended: passes of one
+ * process never overlap, and replicas share the queue record by record (rows are skip-locked).
+ * `stop()` ends the running pass after the record in hand and waits for it.
+ */
+export function deletionRetryWorker(deletion: MediaDeletion, logger: Logger, options: RetryWorkerOptions = {}): BackgroundWorker {
+  const everyMs = options.everyMs ?? RETRY_AFTER_MS;
+  const waitedMs = options.waitedMs ?? RETRY_AFTER_MS;
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> | undefined;
+  let stopping = false;
+  const schedule = (ms: number) => {
+    if (stopping) return;
+    timer = setTimeout(run, ms);
+    timer.unref();
+  };
   const run = () => {
-    pass = deletion.retryDue().then(
-      (finished) => {
-        if (finished) logger.info({ finished }, 'finished waiting media deletions');
-      },
-      (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'media deletion retry pass failed'),
-    );
+    pass = deletion
+      .retryDue(waitedMs, () => stopping)
+      .then(
+        (finished) => {
+          if (finished) logger.info({ finished }, 'finished waiting media deletions');
+        },
+        (err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'media deletion retry pass failed'),
+      )
+      .finally(() => {
+        pass = undefined;
+        schedule(everyMs);
+      });
   };
   return {
     name: 'media deletion retry',
     start() {
-      timer = setInterval(run, RETRY_AFTER_MS);
-      timer.unref();
+      stopping = false;
+      clearTimeout(timer);
+      // A pass still ending (a stop() then start()) schedules the next itself.
+      if (!pass) schedule(options.firstAfterMs ?? everyMs);
     },
     async stop() {
-      clearInterval(timer);
+      stopping = true;
+      clearTimeout(timer);
       await pass;
     },
   };

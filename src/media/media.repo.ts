@@ -153,13 +153,32 @@ export async function deleteMediaIds(db: Db, ids: number[]): Promise<void> {
   if (ids.length) await db.delete(media).where(inArray(media.id, ids));
 }
 
-/** Records whose deletion waits for their bytes to go, requested before `before`. */
-export async function deletionsDue(db: Db, before: Date, limit: number): Promise<number[]> {
+/**
+ * Where a walk of the due deletions stands: the last record seen. `requested` is PostgreSQL's
+ * own text of `delete_requested`, so the microseconds a JS Date would drop survive the trip
+ * (records marked in one transaction share the time; `id` orders them).
+ */
+export interface DueCursor {
+  requested: string;
+  id: number;
+}
+
+/**
+ * A page of the records whose deletion waits for their bytes to go, requested before `before`,
+ * in (delete_requested, id) order after `after`: read from `media_deletions_due_idx`, and each
+ * page starts where the last ended, so the records that keep failing are behind the walk.
+ */
+export async function deletionsDue(db: Db, before: Date, limit: number, after?: DueCursor): Promise<DueCursor[]> {
   const rows = await db
-    .select({ id: media.id })
+    .select({ id: media.id, requested: sql<string>`${media.deleteRequested}::text`.as('requested') })
     .from(media)
-    .where(sql`${media.deleteRequested} < ${before.toISOString()}::timestamptz`)
-    .orderBy(media.deleteRequested)
+    .where(
+      and(
+        sql`${media.deleteRequested} < ${before.toISOString()}::timestamptz`,
+        after ? sql`(${media.deleteRequested}, ${media.id}) > (${after.requested}::timestamptz, ${after.id})` : undefined,
+      ),
+    )
+    .orderBy(media.deleteRequested, media.id)
     .limit(limit);
-  return rows.map((r) => r.id);
+  return rows;
 }

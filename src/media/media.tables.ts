@@ -68,6 +68,7 @@ export const media = pgTable(
     index('media_pid_type_idx').on(t.pidType, t.id),
     index('media_store_status_idx').on(t.storeStatus, t.id),
     check('media_fixity_status', sql`${t.fixityStatus} in ('match', 'mismatch')`),
-    index('media_delete_requested_idx').on(t.deleteRequested).where(sql`${t.deleteRequested} is not null`),
+    // The retry worker's keyset walk, (delete_requested, id) > cursor in that order (deletion.ts).
+    index('media_deletions_due_idx').on(t.deleteRequested, t.id).where(sql`${t.deleteRequested} is not null`),
   ],
 );
