@@ -173,6 +173,35 @@ describe.runIf(onPostgres)('a segment registered while its object is released', 
   });
 });
 
+describe.runIf(onPostgres)('a segment registered while its init object is released', () => {
+  it('the release committed, the init object not deleted yet: the segment is refused naming it as being deleted, and it goes', async () => {
+    const [a, b] = [await newFlow(), await newFlow()];
+    const [init, onB, later] = await allocate(api, b, { limit: 3 });
+    const [onA] = await allocate(api, a);
+    for (const o of [init!, onB!, later!, onA!]) await upload(o, Buffer.from(BYTES));
+    const i = init!.object_id;
+    expect((await api.post(`/flows/${b}/segments`, { object_id: onB!.object_id, init_object_id: i, timerange: seconds(0, 1) })).status).toBe(201);
+    expect((await api.post(`/flows/${a}/segments`, { object_id: onA!.object_id, init_object_id: i, timerange: seconds(0, 1) })).status).toBe(201);
+    expect((await api.delete(`/flows/${b}/segments`)).status).toBe(204);
+    // A's segment is the last using the init object; its release is left queued while h holds the record.
+    const h = await holder();
+    let post: Awaited<ReturnType<TamsClient['post']>>;
+    try {
+      await h.query('select 1 from media where pid = $1 for share', [i]);
+      expect((await api.delete(`/flows/${a}/segments`)).status).toBe(204);
+      post = await api.post(`/flows/${b}/segments`, { object_id: later!.object_id, init_object_id: i, timerange: seconds(0, 1) });
+      await h.query('commit');
+    } finally {
+      await h.end();
+    }
+    await t.ctx.tams.segmentEraser.releaseLeftovers(0);
+    expect(post.status).toBe(400);
+    expect(post.body.summary).toBe(`init_object_id: object ${i} is being deleted`);
+    expect(await segmentsWithBytes(b)).toEqual([]);
+    expect(await mediaRow(i)).toBeUndefined();
+  });
+});
+
 describe.runIf(onPostgres)('two flows registering the same media record at once', () => {
   it('both register it (one object, first_referenced_by_flow the first, referenced by both); no 500', async () => {
     const [a, b] = [await newFlow(), await newFlow()];
