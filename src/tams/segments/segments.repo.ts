@@ -2,16 +2,19 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { executePrepared } from '../../db/prepared.js';
 import { anyOf, rowsOf } from '../../db/rows.js';
+import { TransactionOvertaken } from '../../db/transaction.js';
+import { isUniqueViolation } from '../../http/errors.js';
 import { media } from '../../media/media.tables.js';
 import type { TamsEventFilter } from '../events.js';
 import { insertEventsSql, type NewEvent } from '../../events/outbox.js';
 import type { PendingRequest } from '../deletion/delete-guard.js';
-import { tamsDeleteRequests } from '../deletion/delete-requests.tables.js';
+import { tamsDeleteRequests, tamsReleasedObjects } from '../deletion/delete-requests.tables.js';
 import { flowCollectedBy, outerFlowId, sourceCollectedBy } from '../flows/collections.sql.js';
 import { tamsFlows } from '../flows/flows.tables.js';
 import type { SortOrder } from '../http/paging.js';
 import type { Int8Bounds } from '../timerange.js';
 import { tamsObjectInstances } from '../objects/instances.tables.js';
+import { TAMS_OBJECT_PID_TYPE } from '../storage/backends.js';
 import type { ObjectCopy } from './get-urls.js';
 import { tamsObjects, tamsSegments, type UncontrolledUrl } from './segments.tables.js';
 
@@ -125,7 +128,9 @@ const jsonText = (values: unknown): SQL => sql`${JSON.stringify(values)}::jsonb`
  * with their event filter; their pending delete requests; the overlap probes; the registered
  * objects for update, then the media records for share, so a concurrent deletion of an
  * unreferenced object and a registration using it run one after the other, and the later one
- * sees what the earlier did. `skipLocked`: flows another transaction holds are left out (and
+ * sees what the earlier did (a release that committed while this statement waited shows as an
+ * object row read without the lock but not with it; one committed before, as a queued release).
+ * `skipLocked`: flows another transaction holds are left out (and
  * reported in `existing`) rather than waited for.
  */
 export async function lockForRegistration(
@@ -160,6 +165,8 @@ export async function lockForRegistration(
         ) e where e.hi > x.lo::int8) as overlaps,
       (select json_agg(t) from (
         select id, timerange, key_frame_count, uncontrolled_urls, init from ${o} where id ${objectIds} order by id for update) t) as objects,
+      (select json_agg(id) from ${o} where id ${objectIds}) as objects_seen,
+      (select json_agg(pid) from ${tamsReleasedObjects} where pid ${objectIds}) as released,
       (select json_agg(t) from (
         select pid, pid_type, delete_requested is not null as delete_requested, metadata #>> '{tams,allocated_for_flow}' as allocated_for,
           coalesce(content_type, metadata #>> '{tams,content_type}') as content_type
@@ -170,6 +177,8 @@ export async function lockForRegistration(
     pending: { flow_id: string; id: string; delete_flow: boolean; remaining: string }[] | null;
     overlaps: { k: number; timerange: string }[] | null;
     objects: { id: string; timerange: string; key_frame_count: number | null; uncontrolled_urls: UncontrolledUrl[]; init: boolean }[] | null;
+    objects_seen: string[] | null;
+    released: string[] | null;
     records: { pid: string; pid_type: string; delete_requested: boolean; allocated_for: string | null; content_type: string | null }[] | null;
   }>(result);
   const flows = new Map(
@@ -185,13 +194,19 @@ export async function lockForRegistration(
   const pending = new Map<string, PendingRequest[]>();
   for (const d of row!.pending ?? []) pending.set(d.flow_id, [...(pending.get(d.flow_id) ?? []), { id: d.id, deleteFlow: d.delete_flow, timerangeRemaining: d.remaining }]);
   const registered = new Map((row!.objects ?? []).map((r) => [r.id, r]));
+  // Released objects whose records TAMS deletes once the release commits: queued ones, and those
+  // whose object row was there when the statement began but gone once its lock was granted (a
+  // release committed while this waited; its queue row is too new for this statement to see).
+  const seen = new Set(row!.objects_seen ?? []);
+  const released = new Set(row!.released ?? []);
+  const isReleased = (pid: string, pidType: string) => pidType === TAMS_OBJECT_PID_TYPE && (released.has(pid) || (seen.has(pid) && !registered.has(pid)));
   const objects = new Map(
     (row!.records ?? []).map((r) => {
       const reg = registered.get(r.pid);
       const state: ObjectState = {
         pid: r.pid,
         pidType: r.pid_type,
-        deleteRequested: r.delete_requested,
+        deleteRequested: r.delete_requested || isReleased(r.pid, r.pid_type),
         allocatedFor: r.allocated_for,
         contentType: r.content_type,
         registered: reg ? { timerange: reg.timerange, keyFrameCount: reg.key_frame_count, uncontrolled: reg.uncontrolled_urls, init: reg.init } : null,
@@ -251,7 +266,7 @@ export async function writeRegistration(db: Db, w: RegistrationWrites): Promise<
   const segments = w.segments.map((r) => ({
     f: r.flowId, lo: String(r.lo), hi: String(r.hi), tr: r.timerange, obj: r.objectId, init: r.initObjectId ?? null, tso: str(r.tsOffset), ld: str(r.lastDuration), so: r.sampleOffset ?? null, sc: r.sampleCount ?? null,
   }));
-  await executePrepared(db, 'tams_registration_write', sql`
+  const statement = sql`
     with new_objects as (
       insert into ${o} (id, first_flow_id, timerange, key_frame_count, uncontrolled_urls, init)
       select x.id, x.f, x.tr, x.kfc, x.urls, x.init from jsonb_to_recordset(${jsonText(objects)}) as x(id text, f uuid, tr text, kfc int, urls jsonb, init boolean)
@@ -264,7 +279,15 @@ export async function writeRegistration(db: Db, w: RegistrationWrites): Promise<
     ), touched as (
       update ${tamsFlows} set segments_updated = now() where id ${anyOf(w.flowIds, 'uuid')}
     )
-    ${insertEventsSql(w.events)}`);
+    ${insertEventsSql(w.events)}`;
+  try {
+    await executePrepared(db, 'tams_registration_write', statement);
+  } catch (err) {
+    // A registration of the same new object by another transaction committed after this one
+    // read it as unregistered (the insert waited for that commit): read again, and reuse it.
+    if (isUniqueViolation(err, 'tams_objects_pkey')) throw new TransactionOvertaken('an object registered meanwhile by another transaction', { cause: err });
+    throw err;
+  }
 }
 
 // ---- reads ---------------------------------------------------------------------------------
