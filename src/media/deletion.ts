@@ -16,6 +16,31 @@ const RETRY_AFTER_MS = 60_000;
 const RETRY_PAGE = 500;
 /** Records whose bytes one transaction of `removeMany` deletes (its row locks are held meanwhile). */
 const MANY_CHUNK = 500;
+/**
+ * Failures in a row after which a retry pass gives up on a store until the next pass: a store
+ * that is down (an S3 endpoint refusing, or timing out after minutes) then costs a pass this
+ * many calls, not one per waiting record, and the records of other stores are not held up.
+ */
+const STORE_FAILURES_TO_SKIP = 3;
+
+/** The 502 of a failed deletion, keeping the store's own error for the retry worker's log. */
+class DeletionFailed extends ApiError {
+  constructor(
+    message: string,
+    readonly underlying: unknown,
+  ) {
+    super(502, message);
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Per-store state of one retry pass: failures in a row, then the records skipped once it gave up. */
+interface StoreInPass {
+  failuresInARow: number;
+  skipped: number;
+  lastError: string;
+}
 
 /**
  * Deleting media. A PENDING record has no bytes and goes in one transaction. A READY record
@@ -80,22 +105,53 @@ export class MediaDeletion {
    * many finished. The pass walks the queue in (delete_requested, id) pages with a keyset cursor,
    * so a record that fails is tried once per pass and the records behind it (a failing store's
    * at the head, a healthy store's after) are reached in the same pass. Records marked after the
-   * pass began wait for the next. `stopping` is asked before each record: a shutdown ends the
-   * walk after the record in hand.
+   * pass began wait for the next. Once a store has failed `STORE_FAILURES_TO_SKIP` times in a
+   * row in the pass (a deletion it did resets the count), the pass skips its other records: no
+   * store call, no failure recorded, no log line each; they stay due for the next pass, and one
+   * line per skipped store ends the pass. `stopping` is asked before each record: a shutdown
+   * ends the walk after the record in hand.
    */
   async retryDue(waitedMs = RETRY_AFTER_MS, stopping: () => boolean = () => false): Promise<number> {
     const before = new Date(Date.now() - waitedMs);
+    const stores = new Map<number, StoreInPass>();
+    try {
+      return await this.walkDue(before, stopping, stores);
+    } finally {
+      for (const [storeConfigId, store] of stores) {
+        if (store.skipped) {
+          this.logger.warn(
+            { storeConfigId, skipped: store.skipped, lastError: store.lastError },
+            `media deletion retry: store config ${storeConfigId} failed ${STORE_FAILURES_TO_SKIP} times in a row, its other due deletions wait for the next pass`,
+          );
+        }
+      }
+    }
+  }
+
+  private async walkDue(before: Date, stopping: () => boolean, stores: Map<number, StoreInPass>): Promise<number> {
     let finished = 0;
     let after: repo.DueCursor | undefined;
     for (;;) {
       if (stopping()) return finished;
       const page = await repo.deletionsDue(this.db, before, RETRY_PAGE, after);
-      for (const { id } of page) {
+      for (const { id, storeConfigId } of page) {
         if (stopping()) return finished;
+        let store = stores.get(storeConfigId);
+        if (!store) stores.set(storeConfigId, (store = { failuresInARow: 0, skipped: 0, lastError: '' }));
+        if (store.failuresInARow >= STORE_FAILURES_TO_SKIP) {
+          store.skipped++;
+          continue;
+        }
         try {
-          if (await this.complete(id, { skipLocked: true })) finished++;
+          // False (gone, or taken by another replica) tells nothing about the store.
+          if (await this.complete(id, { skipLocked: true })) {
+            finished++;
+            store.failuresInARow = 0;
+          }
         } catch (err) {
-          this.logger.warn({ mediaId: id, err: err instanceof Error ? err.message : String(err) }, 'media deletion retry failed');
+          store.failuresInARow++;
+          store.lastError = messageOf(err instanceof DeletionFailed ? err.underlying : err);
+          this.logger.warn({ mediaId: id, err: messageOf(err) }, 'media deletion retry failed');
         }
       }
       if (page.length < RETRY_PAGE) return finished;
@@ -172,9 +228,9 @@ export class MediaDeletion {
       const reason = err instanceof ApiError ? err.message : 'the store failed';
       if (!(err instanceof ApiError)) this.logger.error({ err, mediaId: id }, 'deleting stored bytes failed');
       await this.recordFailure(id, reason).catch((e: unknown) => this.logger.error({ err: e, mediaId: id }, 'could not record a failed deletion'));
-      throw new ApiError(
-        502,
+      throw new DeletionFailed(
         `${described} could not be deleted: ${reason}. The record is kept, marked for deletion, and the deletion is retried in the background`,
+        err,
       );
     }
   }

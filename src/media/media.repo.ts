@@ -163,14 +163,21 @@ export interface DueCursor {
   id: number;
 }
 
+/** A due deletion as the retry walk reads it: its cursor position and its store config. */
+export interface DueDeletion extends DueCursor {
+  storeConfigId: number;
+}
+
 /**
  * A page of the records whose deletion waits for their bytes to go, requested before `before`,
  * in (delete_requested, id) order after `after`: read from `media_deletions_due_idx`, and each
- * page starts where the last ended, so the records that keep failing are behind the walk.
+ * page starts where the last ended, so the records that keep failing are behind the walk. The
+ * store config comes from the index too (an index-only scan), so the walk can pass over the
+ * records of a store it has given up on without reading them.
  */
-export async function deletionsDue(db: Db, before: Date, limit: number, after?: DueCursor): Promise<DueCursor[]> {
+export async function deletionsDue(db: Db, before: Date, limit: number, after?: DueCursor): Promise<DueDeletion[]> {
   const rows = await db
-    .select({ id: media.id, requested: sql<string>`${media.deleteRequested}::text`.as('requested') })
+    .select({ id: media.id, requested: sql<string>`${media.deleteRequested}::text`.as('requested'), storeConfigId: media.storeConfigId })
     .from(media)
     .where(
       and(

@@ -68,7 +68,8 @@ export const media = pgTable(
     index('media_pid_type_idx').on(t.pidType, t.id),
     index('media_store_status_idx').on(t.storeStatus, t.id),
     check('media_fixity_status', sql`${t.fixityStatus} in ('match', 'mismatch')`),
-    // The retry worker's keyset walk, (delete_requested, id) > cursor in that order (deletion.ts).
-    index('media_deletions_due_idx').on(t.deleteRequested, t.id).where(sql`${t.deleteRequested} is not null`),
+    // The retry worker's keyset walk, (delete_requested, id) > cursor in that order (deletion.ts);
+    // the store config rides along so the walk skips a failing store's records from the index alone.
+    index('media_deletions_due_idx').on(t.deleteRequested, t.id, t.storeConfigId).where(sql`${t.deleteRequested} is not null`),
   ],
 );

@@ -1,9 +1,10 @@
 import { existsSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { count, inArray } from 'drizzle-orm';
+import { Readable, Writable } from 'node:stream';
+import { asc, count, inArray } from 'drizzle-orm';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { deletionRetryWorker } from '../../src/media/deletion.js';
+import { deletionRetryWorker, MediaDeletion } from '../../src/media/deletion.js';
 import { media } from '../../src/media/media.tables.js';
 import type { TestApp } from '../helpers/app.js';
 import { useMediaApp, type Client, type Stored } from './helpers.js';
@@ -57,8 +58,33 @@ async function markedForDeletion(pids: string[], bucket: string): Promise<void> 
   expect(rows[0]!.n).toBe(pids.length);
 }
 
-const attemptsOf = async (pids: string[]) =>
-  (await t.ctx.db.select({ attempts: media.deleteAttempts }).from(media).where(inArray(media.pid, pids))).map((r) => r.attempts);
+/** Attempts of each of `pids` still there, in queue order (pid order here), gone ones left out. */
+const attemptsInOrder = async (pids: string[]) =>
+  (await t.ctx.db.select({ pid: media.pid, attempts: media.deleteAttempts }).from(media).where(inArray(media.pid, pids)).orderBy(asc(media.pid))).map(
+    (r) => [r.pid, r.attempts] as const,
+  );
+
+const present = async (pids: string[]) => (await t.ctx.db.select({ n: count() }).from(media).where(inArray(media.pid, pids)))[0]!.n;
+
+/** A MediaDeletion of the app's database and stores whose log lines (pino JSON) land in `lines`. */
+function deletionLogging(): { deletion: MediaDeletion; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { deletion: new MediaDeletion(t.ctx.db, t.ctx.stores.resolver, pino({ level: 'info' }, sink)), lines };
+}
+
+/** Makes the bytes of one record fail for real: its file becomes a symlink to itself (ELOOP). */
+async function breakObject(pid: string, bucket: string): Promise<() => void> {
+  const file = path.join(dirOf(bucket), ...(await t.ctx.media.media.find(pid))!.storeKey.split('/'));
+  unlinkSync(file);
+  symlinkSync(file, file);
+  return () => unlinkSync(file); // deleting bytes already gone succeeds
+}
 
 describe('the deletion retry worker walks the whole queue', () => {
   it('finishes more than a page of the old worker (100) in one pass', async () => {
@@ -76,45 +102,88 @@ describe('the deletion retry worker walks the whole queue', () => {
   let failing: string[];
   let restoreFailing: () => void;
 
-  it('reaches the records of a working store behind more than a page of a failing store', async () => {
-    failing = await readyRecords('failing', 120, '/failing');
-    await markedForDeletion(failing, '/failing'); // first in the queue
+  it('gives up on a failing store after 3 failures in a row: the working store behind it finishes, the rest wait', async () => {
+    failing = await readyRecords('failing', 50, '/failing');
+    await markedForDeletion(failing, '/failing'); // first in the queue, one attempt each
     const healthy = await readyRecords('healthy', 10, '/healthy');
     await markedForDeletion(healthy, '/healthy');
     restoreFailing = breakBucket('/failing');
+    const { deletion, lines } = deletionLogging();
 
-    const finished = await t.ctx.media.deletion.retryDue(0);
-    for (const pid of healthy) expect(await db.media(pid)).toBeUndefined();
+    const finished = await deletion.retryDue(0);
     expect(finished).toBe(10);
-    // each failing record was tried once in the pass (it did not come back within it), and is kept
-    expect(await attemptsOf(failing)).toEqual(Array(120).fill(2));
+    expect(await present(healthy)).toBe(0);
+    // 3 store calls on the failing store (the first three in the queue), the other 47 untouched
+    const attempts = await attemptsInOrder(failing);
+    expect(attempts.reduce((sum, [, a]) => sum + a, 0) - 50).toBe(3);
+    expect(attempts.map(([, a]) => a)).toEqual([...Array(3).fill(2), ...Array(47).fill(1)]);
     expect((await db.media(failing[0]!))!.deleteError).toEqual(expect.stringMatching(/ELOOP|the store failed/));
+    expect((await db.media(failing[49]!))!.deleteAttempts).toBe(1);
+
+    // a warning for each attempt made, one line for the records skipped
+    expect(lines.filter((l) => l.msg === 'media deletion retry failed')).toHaveLength(3);
+    const failingStore = (await t.ctx.media.media.find(failing[0]!))!.storeConfigId;
+    const summaries = lines.filter((l) => l.skipped !== undefined);
+    expect(summaries).toEqual([expect.objectContaining({ level: 40, storeConfigId: failingStore, skipped: 47, lastError: expect.stringMatching(/ELOOP/) })]);
+
+    // the next pass does the same, no more
+    expect(await deletion.retryDue(0)).toBe(0);
+    expect((await attemptsInOrder(failing)).map(([, a]) => a)).toEqual([...Array(3).fill(3), ...Array(47).fill(1)]);
   });
 
+  it('counts failures in a row: a deletion the store does resets the count', async () => {
+    // in queue order: fail fail ok fail fail ok fail fail fail, then 3 the pass skips
+    const pids = await readyRecords('flaky', 12, '/flaky');
+    await markedForDeletion(pids, '/flaky');
+    const failingAt = [0, 1, 3, 4, 6, 7, 8];
+    const repairs = await Promise.all(failingAt.map((i) => breakObject(pids[i]!, '/flaky')));
+    const { deletion, lines } = deletionLogging();
+
+    expect(await deletion.retryDue(0)).toBe(2);
+    expect(await attemptsInOrder(pids)).toEqual(
+      [0, 1, 3, 4, 6, 7, 8, 9, 10, 11].map((i) => [pids[i], failingAt.includes(i) ? 2 : 1]),
+    );
+    // (the failing store of the test before, at the head of the queue, is skipped as well)
+    const flakyStore = (await t.ctx.media.media.find(pids[0]!))!.storeConfigId;
+    const skippedOf = (storeConfigId: number) => lines.filter((l) => l.skipped !== undefined && l.storeConfigId === storeConfigId);
+    expect(skippedOf(flakyStore)).toEqual([expect.objectContaining({ skipped: 3, lastError: expect.stringMatching(/ELOOP/) })]);
+
+    for (const repair of repairs) repair();
+    expect(await deletion.retryDue(0)).toBe(10);
+    expect(await present(pids)).toBe(0);
+    expect(skippedOf(flakyStore)).toHaveLength(1); // nothing of it skipped in the second pass
+  });
+
+  let slow: string[];
+
   it('stop() ends a long pass after the record in hand, and waits for it', async () => {
+    // behind the failing store's records, a long walk of a working store's
+    slow = await readyRecords('slow', 300, '/slow');
+    await markedForDeletion(slow, '/slow');
     const worker = deletionRetryWorker(t.ctx.media.deletion, t.ctx.logger, { firstAfterMs: 0, waitedMs: 0 });
     worker.start();
-    // the pass has begun once a failing record counts a third attempt
+    // the pass is under way once a record of the working store has gone
     const deadline = Date.now() + 10_000;
-    while (!(await attemptsOf(failing)).includes(3)) {
+    while ((await present(slow)) === slow.length) {
       expect(Date.now()).toBeLessThan(deadline);
       await new Promise((r) => setTimeout(r, 5));
     }
     const asked = Date.now();
     await worker.stop();
     expect(Date.now() - asked).toBeLessThan(1_000);
-    const attempts = await attemptsOf(failing);
-    const tried = attempts.filter((a) => a === 3).length;
-    expect(tried).toBeGreaterThan(0);
-    expect(tried).toBeLessThan(120); // the walk stopped before the end of the queue
-    // nothing is left running: no further attempts after stop() returned
+    const left = await present(slow);
+    expect(left).toBeLessThan(slow.length);
+    expect(left).toBeGreaterThan(0); // the walk stopped before the end of the queue
+    // nothing is left running: nothing goes after stop() returned
     await new Promise((r) => setTimeout(r, 200));
-    expect(await attemptsOf(failing)).toEqual(attempts);
+    expect(await present(slow)).toBe(left);
   });
 
   it('leaves the failing records to a later pass that finishes them once the store is back', async () => {
     restoreFailing();
-    expect(await t.ctx.media.deletion.retryDue(0)).toBe(120);
-    for (const pid of [failing[0]!, failing[119]!]) expect(await db.media(pid)).toBeUndefined();
+    const left = await present(slow);
+    expect(await t.ctx.media.deletion.retryDue(0)).toBe(50 + left);
+    expect(await present(failing)).toBe(0);
+    expect(await present(slow)).toBe(0);
   });
 });
