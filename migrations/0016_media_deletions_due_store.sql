@@ -1,2 +1,0 @@
-DROP INDEX "media_deletions_due_idx";--> statement-breakpoint
-CREATE INDEX "media_deletions_due_idx" ON "media" USING btree ("delete_requested","id","store_config_id") WHERE "media"."delete_requested" is not null;
