@@ -30,7 +30,7 @@ import type { Db } from '../src/db/client.js';
 import { freshDatabase, loadFromChild, percentiles, startBenchApp, type BenchApp } from './harness.js';
 
 const ONE_BY_ONE = 1_600;
-const BULK_REQUESTS = Number(process.env.SEGMENTS_BULK_REQUESTS ?? 10);
+const BULK_REQUESTS = Number(process.env.SEGMENTS_BULK_REQUESTS ?? 20);
 const BULK_SIZE = 1_000;
 const LARGE = Number(process.env.SEGMENTS_LARGE ?? 1_000_000);
 /** `SEGMENTS_PHASES=reads` (or `writes`; `one`, `bulk`) runs only that part. */
