@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, gt, like, sql } from 'drizzle-orm';
 import type { Response } from 'supertest';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { eventOutbox } from '../../src/events/outbox.tables.js';
-import type { TestApp } from './app.js';
+import { createTestApp, type TestApp } from './app.js';
 import { describeErrors, expectSpecResponse, tamsSpec } from './tams-spec.js';
 
 export type Credentials = { token: string } | { basic: [username: string, password: string] } | 'none';
@@ -45,6 +45,19 @@ export function conformant(res: Response): Response {
 }
 
 /** A lowercase version-4 UUID, as the spec's uuid.json wants. */
+/**
+ * The file's app with an admin TAMS client: created before its tests (handed to `ready`), closed
+ * after them.
+ */
+export function withTamsApp(ready: (t: TestApp, api: TamsClient) => void): void {
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await createTestApp();
+    ready(app, tamsClient(app));
+  });
+  afterAll(() => app?.close());
+}
+
 export const newId = () => randomUUID();
 
 export const VIDEO = 'urn:x-nmos:format:video';

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { audioFlow, multiFlow, newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoFlow } from '../helpers/tams.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { audioFlow, multiFlow, newId, outboxMark, type TamsClient, tamsEventsSince, videoFlow, withTamsApp } from '../helpers/tams.js';
 
 /**
  * A multi flow collecting a video and an audio flow: the members' `collected_by`, and the
@@ -11,11 +11,7 @@ import { audioFlow, multiFlow, newId, outboxMark, tamsClient, type TamsClient, t
 let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 async function programme() {
   const ids = { video: newId(), audio: newId(), multi: newId(), videoSource: newId(), audioSource: newId(), multiSource: newId() };

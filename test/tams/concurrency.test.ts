@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tamsFlowCollections, tamsFlows } from '../../src/tams/flows/flows.tables.js';
 import { tamsSegments } from '../../src/tams/segments/segments.tables.js';
 import { tamsSources } from '../../src/tams/sources/sources.tables.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { audioFlow, multiFlow, newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince } from '../helpers/tams.js';
+import type { TestApp } from '../helpers/app.js';
+import { audioFlow, multiFlow, newId, outboxMark, type TamsClient, tamsEventsSince, withTamsApp } from '../helpers/tams.js';
 import { allocate } from '../helpers/tams-segments.js';
 import { parseTimerange, toSqlBounds } from '../../src/tams/timerange.js';
 
@@ -16,11 +16,7 @@ import { parseTimerange, toSqlBounds } from '../../src/tams/timerange.js';
 let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 const N = 10;
 const noServerErrors = () => expect(t.logs.filter((l) => (l.level as number) >= 50).map((l) => (l.err as { message?: string })?.message)).toEqual([]);

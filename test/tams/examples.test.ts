@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tamsFlows } from '../../src/tams/flows/flows.tables.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { audioFlow, tamsClient, type TamsClient } from '../helpers/tams.js';
+import type { TestApp } from '../helpers/app.js';
+import { audioFlow, type TamsClient, withTamsApp } from '../helpers/tams.js';
 import { tamsSpec } from '../helpers/tams-spec.js';
 
 /**
@@ -19,11 +19,7 @@ type Json = Record<string, unknown>;
 const SERVER_MANAGED = ['created', 'created_by', 'updated', 'updated_by', 'metadata_updated', 'metadata_version', 'segments_updated'];
 const withoutServerManaged = (doc: Json) => Object.fromEntries(Object.entries(doc).filter(([k]) => !SERVER_MANAGED.includes(k)));
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 describe('request examples of the spec', () => {
   it('service-post.json updates the service, and GET /service has the members of service-get-200.json', async () => {

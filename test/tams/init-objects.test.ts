@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { media } from '../../src/media/media.tables.js';
 import { tamsObjects } from '../../src/tams/segments/segments.tables.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { allocate, type Allocated, download, seconds, upload } from '../helpers/tams-segments.js';
-import { newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoFlow } from '../helpers/tams.js';
+import { newId, outboxMark, type TamsClient, tamsEventsSince, videoFlow, withTamsApp } from '../helpers/tams.js';
 
 /**
  * Init objects (`init_object_id`, e.g. the fMP4 initialisation segment): shared by many
@@ -15,11 +15,7 @@ import { newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoF
 let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 async function mp4Flow(): Promise<string> {
   const id = newId();

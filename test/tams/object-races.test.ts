@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { media } from '../../src/media/media.tables.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import { allocate, seconds, upload } from '../helpers/tams-segments.js';
-import { newId, tamsClient, type TamsClient, videoFlow } from '../helpers/tams.js';
+import { newId, type TamsClient, videoFlow, withTamsApp } from '../helpers/tams.js';
 
 // Races between registering a segment and the release of its object (flow A deletes its last
 // segment using X while flow B registers a segment using X), and between two flows registering
@@ -16,11 +16,7 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 const BYTES = 'the bytes of X';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
-import { audioFlow, newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoFlow } from '../helpers/tams.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
+import { audioFlow, newId, outboxMark, type TamsClient, tamsEventsSince, videoFlow, withTamsApp } from '../helpers/tams.js';
 import { tamsSpec } from '../helpers/tams-spec.js';
 
 /** `/flows/{id}/<property>` and `/sources/{id}/<property>`: each value read, set and unset on its own. */
@@ -8,11 +8,7 @@ import { tamsSpec } from '../helpers/tams-spec.js';
 let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 async function newFlow(extra: Record<string, unknown> = {}) {
   const [id, sourceId] = [newId(), newId()];

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EMPTY, formatTimerange, hull, NS_PER_SECOND, overlaps, parseTimerange, timerange, type TimeRange } from '../../src/tams/timerange.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
 import { allocate } from '../helpers/tams-segments.js';
-import { newId, tamsClient, type TamsClient, videoFlow } from '../helpers/tams.js';
+import { newId, type TamsClient, videoFlow, withTamsApp } from '../helpers/tams.js';
 
 /**
  * Overlaps are found with the btree on (flow_id, lower(range)) (segments.repo `overlapsSql`, the
@@ -12,14 +11,9 @@ import { newId, tamsClient, type TamsClient, videoFlow } from '../helpers/tams.j
  * clusivity decides (`[0:0_1:0]` and `[1:0_2:0)` share 1:0).
  */
 
-let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((_, client) => (api = client));
 
 const second = (n: number) => BigInt(n) * NS_PER_SECOND;
 

@@ -1,8 +1,8 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { describe, expect, it } from 'vitest';
+import type { TestApp } from '../helpers/app.js';
 import { allocate, seconds } from '../helpers/tams-segments.js';
-import { newId, outboxMark, tamsClient, type TamsClient, tamsEventsSince, videoFlow } from '../helpers/tams.js';
+import { newId, outboxMark, type TamsClient, tamsEventsSince, videoFlow, withTamsApp } from '../helpers/tams.js';
 
 // Concurrent one-segment POSTs share transactions (group commit): each must get the answer it
 // would have had alone, and the flow must end as if they had run one after the other. The
@@ -15,11 +15,7 @@ const onPostgres = Boolean(process.env.DATABASE_URL);
 let t: TestApp;
 let api: TamsClient;
 
-beforeAll(async () => {
-  t = await createTestApp();
-  api = tamsClient(t);
-});
-afterAll(() => t.close());
+withTamsApp((app, client) => ([t, api] = [app, client]));
 
 async function newFlow(extra: Record<string, unknown> = {}): Promise<string> {
   const id = newId();
