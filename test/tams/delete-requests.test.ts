@@ -264,6 +264,18 @@ describe('the delete request worker', () => {
     expect(history!.history_user).toBe('alice');
   });
 
+  it('keeps a queued released object that segments use (a queue row from before registration refused them): record and bytes stay, the queue row goes', async () => {
+    const flow = await flowWith(1);
+    const [object] = flow.objects;
+    const key = await writeObjectBytes(t, store, object!, 'bytes a segment still uses');
+    await t.db().execute(sql`insert into tams_released_objects (pid, actor, released) values (${object!}, 'alice', now() - interval '2 minutes')`);
+    expect(await t.ctx.tams.segmentEraser.releaseLeftovers()).toBe(1);
+    expect(await mediaLeft([object!])).toBe(1);
+    expect(existsSync(path.join(t.config.filesystemStoreRoot, 'tams', key))).toBe(true);
+    expect(await countOf(t.db(), sql`select count(*)::int as n from tams_released_objects`)).toBe(0);
+    expect(await segmentsOf(flow.id)).toBe(1);
+  });
+
   it('purges finished requests after their expiry', async () => {
     const flow = await flowWith(10);
     const res = await api.delete(`/flows/${flow.id}`);

@@ -108,6 +108,18 @@ export async function releaseObjects(db: Db, ids: string[], actor: string): Prom
   return rowsOf<{ pid: string }>(queued).map((x) => x.pid);
 }
 
+/**
+ * Takes back the queued releases of objects that are registered (segments use them): they must
+ * not be deleted. Registration refuses queued objects, so only a queue row left from before that
+ * rule can be found here. Returns their pids.
+ */
+export async function withdrawRegistered(db: Db, pids: string[]): Promise<string[]> {
+  if (!pids.length) return [];
+  const withdrawn = await db.execute(sql`delete from ${released} where pid ${anyOf(pids)}
+    and exists (select 1 from ${o} where ${o.id} = ${released.pid}) returning pid`);
+  return rowsOf<{ pid: string }>(withdrawn).map((r) => r.pid);
+}
+
 /** Queued releases whose record is now deleted or marked for the media deletion worker are done. */
 export async function forgetReleased(db: Db, pids: string[]): Promise<void> {
   if (!pids.length) return;

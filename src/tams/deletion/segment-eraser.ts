@@ -68,7 +68,10 @@ export class SegmentEraser {
   async releaseObjects(actor: string, pids: string[]): Promise<void> {
     if (!pids.length) return;
     try {
-      const handled = await this.deletion.removeMany({ actor, reason: RELEASE_REASON }, pids);
+      // Bulk media deletion deletes the bytes before the rows: an object segments use must not get there.
+      const registered = new Set(await repo.withdrawRegistered(this.db, pids));
+      if (registered.size) this.logger.warn({ objects: [...registered] }, 'released TAMS objects are used by segments again; kept, no longer queued');
+      const handled = await this.deletion.removeMany({ actor, reason: RELEASE_REASON }, pids.filter((p) => !registered.has(p)));
       await repo.forgetReleased(this.db, handled);
     } catch (err) {
       this.logger.warn({ objects: pids.length, err: err instanceof Error ? err.message : String(err) }, 'deleting released TAMS objects failed; retried later');
