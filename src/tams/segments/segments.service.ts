@@ -82,13 +82,11 @@ export class SegmentsService {
 
   async list(flowId: string, query: SegmentListQuery): Promise<SegmentPage> {
     const reverse = query.reverse_order ?? false;
-    const where = [sql`tams_segments.flow_id = ${flowId}`];
+    const bounds = query.timerange === undefined ? undefined : toSqlBounds(query.timerange, { clamp: true });
+    if (bounds === null) return { items: [], limit: appliedLimit(query.limit), nextKey: undefined, timerange: '()' };
+    // overlapsSql names the flow itself.
+    const where = [bounds === undefined ? sql`tams_segments.flow_id = ${flowId}` : repo.overlapsSql('tams_segments', sql`${flowId}::uuid`, bounds)];
     if (query.object_id !== undefined) where.push(sql`tams_segments.object_id = ${query.object_id}`);
-    if (query.timerange !== undefined) {
-      const bounds = toSqlBounds(query.timerange, { clamp: true });
-      if (bounds === null) return { items: [], limit: appliedLimit(query.limit), nextKey: undefined, timerange: '()' };
-      where.push(repo.overlapsSql('tams_segments', sql`${flowId}::uuid`, bounds));
-    }
     const page = await fetchPage(repo.segmentOrder, { ...query, reverse }, (after, orderBy, limit) =>
       repo.selectSegments(this.db, after ? [...where, after] : where, orderBy, limit),
     );
