@@ -68,10 +68,7 @@ export class SegmentEraser {
   async releaseObjects(actor: string, pids: string[]): Promise<void> {
     if (!pids.length) return;
     try {
-      // Bulk media deletion deletes the bytes before the rows: an object segments use must not get there.
-      const registered = new Set(await repo.withdrawRegistered(this.db, pids));
-      if (registered.size) this.logger.warn({ objects: [...registered] }, 'released TAMS objects are used by segments again; kept, no longer queued');
-      const handled = await this.deletion.removeMany({ actor, reason: RELEASE_REASON }, pids.filter((p) => !registered.has(p)));
+      const handled = await this.deletion.removeMany({ actor, reason: RELEASE_REASON }, pids);
       await repo.forgetReleased(this.db, handled);
     } catch (err) {
       this.logger.warn({ objects: pids.length, err: err instanceof Error ? err.message : String(err) }, 'deleting released TAMS objects failed; retried later');
@@ -81,8 +78,13 @@ export class SegmentEraser {
   /** Releases left over by a process that stopped before deleting them (queued longer than `olderThanMs`); returns how many were looked at. */
   async releaseLeftovers(olderThanMs = 60_000, limit = 1_000): Promise<number> {
     const rows = await repo.leftoverReleases(this.db, olderThanMs, limit);
+    // Bulk media deletion deletes bytes before rows: a queued object that segments use must not
+    // get there. Registration refuses queued objects, so only an old queue row can be one, and
+    // the release made right after its commit (releaseObjects) never meets one.
+    const registered = new Set(await repo.withdrawRegistered(this.db, rows.map((r) => r.pid)));
+    if (registered.size) this.logger.warn({ objects: [...registered] }, 'released TAMS objects are used by segments again; kept, no longer queued');
     const byActor = new Map<string, string[]>();
-    for (const { pid, actor } of rows) byActor.set(actor, [...(byActor.get(actor) ?? []), pid]);
+    for (const { pid, actor } of rows) if (!registered.has(pid)) byActor.set(actor, [...(byActor.get(actor) ?? []), pid]);
     for (const [actor, pids] of byActor) await this.releaseObjects(actor, pids);
     return rows.length;
   }
